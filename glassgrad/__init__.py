@@ -1,0 +1,22 @@
+"""glassgrad: backpropagation you can see through.
+
+A reverse-mode autodiff engine and neural-network library on NumPy (CuPy on NVIDIA GPUs) with
+PyTorch's API: ``import glassgrad as torch`` style code runs with the imports changed.
+"""
+from . import backend
+from .autograd import Tensor, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import (bool_ as bool, device, float16, float32, float64, get_default_dtype, int8, int16,
+                      int32, int64, set_default_dtype, uint8)
+from .ops import tensor_methods as _tensor_methods  # noqa: F401  (binds the Tensor methods)
+from .ops.creation import *  # noqa: F401,F403
+from .ops.elementwise import *  # noqa: F401,F403
+from .ops.linalg import *  # noqa: F401,F403
+from .ops.reduction import *  # noqa: F401,F403
+from .ops.shape import *  # noqa: F401,F403
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+
+half, float, double = float16, float32, float64
+short, int, long = int16, int32, int64
+from . import autograd  # noqa: E402
+
+__version__ = "0.1.0"

@@ -1,0 +1,238 @@
+"""``Function``: one differentiable op, its forward and its backward side by side.
+
+A call ``MyOp.apply(x, y)`` runs ``forward(ctx, x, y)`` with grad recording off and, when an input
+needs a gradient, makes ``ctx`` (an instance of ``MyOp``) the ``grad_fn`` of the outputs: a node of
+the graph. ``backward(ctx, *grad_outputs)`` returns one gradient per positional input of
+``forward`` (``None`` where there is none). Built-in ops and user-defined ops use this same API.
+
+Built-in forwards read ``x.array`` (the raw NumPy/CuPy array) and return arrays; backwards are
+written with glassgrad ops so that ``create_graph=True`` can differentiate them again.
+"""
+import traceback
+import weakref
+
+from ..backend import namespace
+from .grad_mode import state
+from .tensor import Tensor
+
+_CONSTANT, _TENSOR, _OUTPUT = 0, 1, 2
+
+
+class Function:
+    """Base class of differentiable ops. Subclass it and write ``forward`` and ``backward`` as
+    static methods taking ``ctx`` first; call it with ``apply``.
+
+    ``ctx`` offers ``save_for_backward(*tensors_or_arrays)``, ``saved_tensors``,
+    ``needs_input_grad``, ``mark_non_differentiable(*outputs)`` and any attribute you set on it.
+    """
+
+    # While an instance is only a forward's ctx it holds these; as a graph node it also holds the
+    # edges to the nodes (or leaf tensors) of its inputs.
+    _saved = ()
+    _pre_hooks = None
+    _trace = None
+    _non_diff = ()
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("a Function subclass must define backward(ctx, *grad_outputs)")
+
+    # ---- ctx API -------------------------------------------------------------------------------
+    def save_for_backward(self, *items):
+        """Keep tensors or arrays for backward. Saving an output array links it to this node, so
+        that the backward formula stays differentiable (for ``create_graph=True``)."""
+        self._saved = items
+
+    @property
+    def saved_tensors(self):
+        """The saved items as Tensors; raises if backward already freed them or an in-place op
+        changed one since it was saved."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(
+                f"{self.name()}: trying to backward through the graph a second time (or to read saved "
+                "tensors after they were freed). Saved buffers are freed by backward; call "
+                ".backward(retain_graph=True) the first time if you need to backward again.")
+        out = []
+        for kind, obj, version in saved:
+            if kind == _TENSOR:
+                if obj._version != version:
+                    raise RuntimeError(
+                        f"one of the variables needed for gradient computation has been modified by an "
+                        f"inplace operation: [{obj.dtype} {list(obj.shape)}], used by {self.name()}, is at "
+                        f"version {obj._version}; expected version {version} instead. Use an out-of-place "
+                        "op (x = x + 1 instead of x += 1) or .clone() before the in-place op.")
+                out.append(obj)
+            elif kind == _OUTPUT:
+                nr, array, ref = obj
+                t = ref() if ref is not None else None
+                if t is not None and t._version != version:
+                    raise RuntimeError(
+                        f"one of the variables needed for gradient computation has been modified by an "
+                        f"inplace operation: output {nr} of {self.name()} is at version {t._version}; "
+                        f"expected version {version} instead. Use an out-of-place op or .clone().")
+                out.append(Tensor._make(array, True, self, nr))
+            else:
+                out.append(obj)
+        return tuple(out)
+
+    def mark_non_differentiable(self, *outputs):
+        """Mark outputs (arrays or tensors returned by forward) that get no gradient."""
+        self._non_diff = tuple(id(o.array if isinstance(o, Tensor) else o) for o in outputs)
+
+    # ---- node API ------------------------------------------------------------------------------
+    @classmethod
+    def name(cls):
+        """The node's name, as PyTorch writes it: ``TanhBackward``."""
+        return cls.__name__ + "Backward"
+
+    @property
+    def next_functions(self):
+        """``((node_or_leaf, output_nr), ...)`` for each positional input, like PyTorch."""
+        return tuple((None, 0) if e is None else ((e, 0) if isinstance(e, Tensor) else e)
+                     for e in self._edges)
+
+    def register_prehook(self, output_nr, hook):
+        """Call ``hook(grad)`` on the gradient of output ``output_nr`` before this node runs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        self._pre_hooks.setdefault(output_nr, []).append(hook)
+        return _RemovableHook(self._pre_hooks[output_nr], hook)
+
+    def _release(self):
+        if self._saved:
+            self._saved = None
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    # ---- apply ---------------------------------------------------------------------------------
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run the op on ``args`` and record it in the graph when an input needs a gradient."""
+        record = False
+        if state.enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a.requires_grad:
+                    record = True
+                    break
+        ctx = cls.__new__(cls)
+        if record:
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        prev, state.enabled = state.enabled, False
+        try:
+            out = cls.forward(ctx, *args, **kwargs)
+        finally:
+            state.enabled = prev
+        if type(out) is tuple:
+            outs = tuple(_wrap(o, ctx if record else None, nr) for nr, o in enumerate(out))
+        else:
+            outs = (_wrap(out, ctx if record else None, 0),)
+        if state.anomaly:
+            from .anomaly import check_forward
+            check_forward(ctx, outs)
+        if record:
+            ctx._edges = tuple(_edge(a) for a in args)
+            ctx._num_outputs = len(outs)
+            if len(outs) > 1:
+                ctx._output_meta = tuple((t.array.shape, t.array.dtype, namespace(t.array)) for t in outs)
+            if ctx._saved:
+                ctx._saved = _pack_saved(ctx._saved, outs)
+            if ctx._non_diff:
+                for t in outs:
+                    if id(t.array) in ctx._non_diff:
+                        t.requires_grad, t.grad_fn = False, None
+            if state.anomaly:
+                ctx._trace = traceback.format_stack()[:-1]
+        return outs if type(out) is tuple else outs[0]
+
+
+def _edge(a):
+    """Where the gradient of input ``a`` goes: its node and output number, the leaf itself, or
+    nowhere (``None``)."""
+    if not isinstance(a, Tensor) or not a.requires_grad:
+        return None
+    return a if a.grad_fn is None else (a.grad_fn, a._output_nr)
+
+
+def _wrap(out, node, nr):
+    array = out.array if isinstance(out, Tensor) else out
+    if node is not None and array.dtype.kind in "fc":
+        return Tensor._make(array, True, node, nr)
+    return Tensor._make(array, False, None, 0)
+
+
+def _pack_saved(items, outs):
+    packed = []
+    for item in items:
+        if isinstance(item, Tensor):
+            packed.append((_TENSOR, item, item._version))
+        elif not hasattr(item, "shape"):  # None or a Python number: kept as is
+            packed.append((_CONSTANT, item, 0))
+        else:
+            for nr, t in enumerate(outs):
+                if t.array is item and t.grad_fn is not None:
+                    packed.append((_OUTPUT, (nr, item, weakref.ref(t)), t._version))
+                    break
+            else:
+                packed.append((_CONSTANT, Tensor._make(item, False, None, 0), 0))
+    return packed
+
+
+class _RemovableHook:
+    """Handle returned by ``register_hook``: ``handle.remove()`` unregisters the hook."""
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class _OnceDifferentiable(Function):
+    """Stands at the end of a once-differentiable backward: differentiating it again is an error."""
+
+    @staticmethod
+    def forward(ctx, op_name, anchor, *results):
+        ctx.op_name = op_name
+        return tuple(r.array for r in results)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(
+            f"{ctx.op_name} is once-differentiable: its backward is a fused kernel that cannot be "
+            "differentiated again (create_graph=True through it). Use the composite ops instead.")
+
+
+def once_differentiable(backward):
+    """Decorator for a ``backward`` that works on raw arrays and cannot be differentiated again.
+
+    The wrapped backward may return arrays. Under ``create_graph=True`` its results get a node that
+    raises a clear error if anyone tries to differentiate through them.
+    """
+    def wrapper(ctx, *grads):
+        prev, state.enabled = state.enabled, False
+        try:
+            out = backward(ctx, *grads)
+        finally:
+            state.enabled = prev
+        single = not isinstance(out, tuple)
+        outs = [o if o is None or isinstance(o, Tensor) else Tensor._make(o, False, None, 0)
+                for o in ((out,) if single else out)]
+        anchor = next((g for g in grads if g is not None and g.requires_grad), None)
+        live = [i for i, o in enumerate(outs) if o is not None]
+        if prev and anchor is not None and live:
+            linked = _OnceDifferentiable.apply(ctx.name(), anchor, *[outs[i] for i in live])
+            for i, t in zip(live, linked):
+                outs[i] = t
+        return outs[0] if single else tuple(outs)
+    wrapper.__wrapped__ = backward
+    wrapper.__doc__ = backward.__doc__
+    return wrapper

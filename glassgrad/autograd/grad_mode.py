@@ -1,0 +1,81 @@
+"""Grad modes: whether ops record the graph (``no_grad``, ``enable_grad``, ``set_grad_enabled``).
+
+The flags live in one module-level object so that the hot path reads them with one attribute load.
+"""
+import functools
+import threading
+
+
+class _State(threading.local):
+    def __init__(self):
+        self.enabled = True      # record the graph?
+        self.anomaly = False     # detect_anomaly active?
+
+
+state = _State()
+
+
+def is_grad_enabled():
+    """True when ops record the graph for backward."""
+    return state.enabled
+
+
+class _GradModeContext:
+    """Base of the grad-mode context managers; each also works as a decorator."""
+
+    mode = True
+
+    def __enter__(self):
+        self._prev = state.enabled
+        state.enabled = self.mode
+
+    def __exit__(self, *exc):
+        state.enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            prev, state.enabled = state.enabled, mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                state.enabled = prev
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Context manager / decorator: ops inside record no graph (inference, optimizer updates)."""
+
+    mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Context manager / decorator: turn graph recording back on inside ``no_grad``."""
+
+    mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """``set_grad_enabled(mode)``: sets grad mode now; as a context manager, restores it on exit."""
+
+    def __init__(self, mode):
+        self.mode = bool(mode)
+        self._prev = state.enabled
+        state.enabled = self.mode
+
+    def __enter__(self):
+        pass
+
+    def __call__(self, fn):
+        state.enabled = self._prev  # used as a decorator: undo the switch made by __init__
+        return super().__call__(fn)
+
+    def __exit__(self, *exc):
+        state.enabled = self._prev
+        return False
+
+
+inference_mode = no_grad

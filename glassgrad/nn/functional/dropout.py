@@ -1,0 +1,2 @@
+"""nn.functional: dropout ops."""
+__all__ = []

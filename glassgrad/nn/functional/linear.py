@@ -1,0 +1,2 @@
+"""nn.functional: linear ops."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""nn.functional: pooling ops."""
+__all__ = []

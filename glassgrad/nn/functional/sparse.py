@@ -1,0 +1,2 @@
+"""nn.functional: sparse ops."""
+__all__ = []
