@@ -6,6 +6,9 @@ from .. import backend
 from ..autograd.tensor import Tensor, _as_array
 from ..random import rng_of
 
+__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange", "linspace", "eye", "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal"]
+
+
 
 def _size(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):

@@ -13,6 +13,9 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ._util import array_of, binary_arrays, broadcast_shapes, grad_for, grad_meta, grad_to
 
+__all__ = ["add", "sub", "mul", "div", "pow", "neg", "maximum", "minimum", "where", "lerp", "clamp", "clip", "sign", "abs", "exp", "expm1", "log", "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tanh", "sigmoid", "erf", "relu", "silu", "leaky_relu", "elu", "gelu", "softplus", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf", "isfinite"]
+
+
 
 # ---- binary arithmetic -------------------------------------------------------------------------
 def _binary_forward(op, ufunc, x, y):

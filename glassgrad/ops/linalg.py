@@ -4,6 +4,9 @@ import numpy as np
 from ..autograd.function import Function
 from ._util import binary_arrays, sum_to
 
+__all__ = ["matmul"]
+
+
 
 class MatMul(Function):
     """z = x @ y (NumPy/PyTorch rules for 1-D and batched operands);

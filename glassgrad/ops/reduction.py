@@ -5,6 +5,9 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ._util import normalize_dims
 
+__all__ = ["sum", "mean"]
+
+
 
 def _unsqueeze_reduced(g, shape, dims, keepdim):
     """Put the reduced axes back (as size 1) so that ``g`` broadcasts against the input."""

@@ -5,6 +5,9 @@ from ..autograd.function import Function
 from ..autograd.tensor import _dim
 from ._util import broadcast_shapes, sum_to
 
+__all__ = ["reshape", "expand", "broadcast_to", "permute", "transpose", "unsqueeze", "squeeze"]
+
+
 
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
