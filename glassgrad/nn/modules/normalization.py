@@ -1,2 +1,189 @@
-"""nn modules: normalization."""
-__all__ = []
+"""Normalization layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``, ``GroupNorm``.
+
+Defaults are PyTorch's: weight = 1, bias = 0, running_mean = 0, running_var = 1.
+"""
+import numpy as np
+
+from ...autograd.grad_mode import no_grad
+from ...autograd.tensor import Tensor
+from ...backend import get_default_dtype
+from ...ops.norm import batch_norm, group_norm, layer_norm
+from ..parameter import Parameter
+from .module import Module
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
+
+
+def _dtype(dtype):
+    return np.dtype(dtype) if dtype is not None else get_default_dtype()
+
+
+def _affine(module, affine, bias, n, dtype):
+    """weight = 1 and (unless bias=False) bias = 0, of shape (n,); None when not affine."""
+    if affine:
+        module.weight = Parameter(np.ones(n, dtype=dtype))
+        if bias:
+            module.bias = Parameter(np.zeros(n, dtype=dtype))
+        else:
+            module.register_parameter("bias", None)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
+def _reset_affine(module):
+    with no_grad():
+        if module.weight is not None:
+            module.weight.array[...] = 1
+        if module.bias is not None:
+            module.bias.array[...] = 0
+
+
+class _BatchNorm(Module):
+    """Shared state and forward of the batch norm layers; subclasses say which input ranks they take."""
+
+    _ranks = ()
+    _dims = ""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 device=None, dtype=None, *, bias=True):
+        super().__init__()
+        dtype = _dtype(dtype)
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        _affine(self, affine, bias, num_features, dtype)
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self):
+        """running_mean = 0, running_var = 1, num_batches_tracked = 0."""
+        if self.track_running_stats:
+            with no_grad():
+                self.running_mean.array[...] = 0
+                self.running_var.array[...] = 1
+                self.num_batches_tracked.array[...] = 0
+
+    def reset_parameters(self):
+        """Reset the running statistics, and weight = 1, bias = 0."""
+        self.reset_running_stats()
+        _reset_affine(self)
+
+    def forward(self, input):
+        name = type(self).__name__
+        if not isinstance(input, Tensor) or input.ndim not in self._ranks:
+            got = f"{input.ndim}D input of shape {tuple(input.shape)}" if isinstance(input, Tensor) else type(input).__name__
+            raise ValueError(f"{name}: expected {' or '.join(f'{r}D' for r in self._ranks)} input {self._dims} "
+                             f"(got {got})")
+        if input.shape[1] != self.num_features:
+            raise RuntimeError(f"{name}: expected input with {self.num_features} channels in dim 1 "
+                               f"{self._dims}, got shape {tuple(input.shape)}")
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            nbt = self.num_batches_tracked
+            nbt.array[...] += 1
+            nbt._version += 1
+            if self.momentum is None:  # cumulative moving average
+                factor = 1.0 / float(nbt.array)
+        use_batch = self.training or (self.running_mean is None and self.running_var is None)
+        track = not self.training or self.track_running_stats
+        return batch_norm(input, self.running_mean if track else None, self.running_var if track else None,
+                          self.weight, self.bias, use_batch, factor, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization over (N, C) or (N, C, L) input: per channel, normalize with the batch
+    statistics in training (updating running_mean/var with ``momentum``; None: cumulative average)
+    and with the running statistics in eval mode; then y = x̂ · weight + bias (``affine``; the
+    keyword ``bias=False`` drops the bias).
+
+    Shape: (N, C) or (N, C, L) -> same shape.
+    """
+
+    _ranks = (2, 3)
+    _dims = "(N, C) or (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization over (N, C, H, W) input, per channel (see ``BatchNorm1d``).
+
+    Shape: (N, C, H, W) -> same shape.
+    """
+
+    _ranks = (4,)
+    _dims = "(N, C, H, W)"
+
+
+class LayerNorm(Module):
+    """Layer normalization over the last dims given by ``normalized_shape``, with an elementwise
+    affine (weight = 1, bias = 0 at init; ``bias=False`` drops the bias).
+
+    Shape: (*, *normalized_shape) -> same shape.
+    """
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, (int, np.integer)):
+            normalized_shape = (int(normalized_shape),)
+        self.normalized_shape = tuple(int(n) for n in normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        dtype = _dtype(dtype)
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
+            if bias:
+                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        """weight = 1, bias = 0."""
+        _reset_affine(self)
+
+    def forward(self, input):
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """Group normalization: the channels are split into ``num_groups`` groups, each normalized
+    over its channels and positions; then a per-channel affine (weight = 1, bias = 0 at init).
+
+    Shape: (N, C, *) -> same shape.
+    """
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
+        super().__init__()
+        if num_groups < 1 or num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
+                             f"({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        dtype = _dtype(dtype)
+        _affine(self, affine, bias, num_channels, dtype)
+
+    def reset_parameters(self):
+        """weight = 1, bias = 0."""
+        _reset_affine(self)
+
+    def forward(self, input):
+        if input.ndim < 2 or input.shape[1] != self.num_channels:
+            raise RuntimeError(f"GroupNorm: expected input with at least 2 dims (N, C, *) and "
+                               f"{self.num_channels} channels, got shape {tuple(input.shape)}")
+        return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"

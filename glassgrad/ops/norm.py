@@ -1,0 +1,212 @@
+"""Normalization: batch, layer and group norm as fused kernels with closed-form backward.
+
+All three normalize x over some axes (M elements per statistic) and apply a per-channel affine:
+
+    x̂ = (x - μ) · σ⁻¹,  σ⁻¹ = 1/√(var + eps) (biased var),  y = x̂ · w + b
+
+    dx̂ = dy · w,   dx = σ⁻¹ · (dx̂ - mean(dx̂) - x̂ · mean(dx̂ · x̂)),   dw = Σ dy · x̂,   db = Σ dy
+
+(with running statistics in batch norm's eval mode, μ and σ are constants and dx = dx̂ · σ⁻¹).
+The backward kernels work on raw arrays and are once-differentiable: differentiating them again
+(``create_graph=True``) raises a clear error.
+"""
+import numpy as np
+
+from ..autograd.function import Function, once_differentiable
+from ..autograd.grad_mode import no_grad
+from ..backend import namespace
+
+__all__ = ["batch_norm", "layer_norm", "group_norm"]
+
+
+def _check(op, x, weight, bias, shape):
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating point input, got {x.dtype}; use x.float()")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is None:
+            continue
+        if tuple(t.shape) != tuple(shape):
+            raise RuntimeError(f"{op}: expected {name} of shape {tuple(shape)} for input of shape "
+                               f"{tuple(x.shape)}, got {tuple(t.shape)}")
+        if t.dtype != x.dtype:
+            raise RuntimeError(f"{op}: input and {name} must have the same dtype, got {x.dtype} and "
+                               f"{t.dtype}; convert them first (model.double() or x.float())")
+
+
+class _Normalize(Function):
+    """y = x̂ · w + b with x̂ normalized over ``axes`` (batch statistics); see the module docstring.
+
+    ``pshape`` is the broadcast shape of w and b against x; ``gshape`` reshapes x so that the
+    statistics are taken over ``axes`` (group norm splits channels into groups)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, axes, gshape, pshape, eps, running=None):
+        a = x.array
+        g = a.reshape(gshape)
+        mean = g.mean(axis=axes, keepdims=True)
+        xc = g - mean
+        var = (xc * xc).mean(axis=axes, keepdims=True)
+        invstd = 1.0 / np.sqrt(var + a.dtype.type(eps))
+        xhat = (xc * invstd).reshape(a.shape)
+        y = xhat
+        if weight is not None:
+            y = y * weight.array.reshape(pshape)
+        if bias is not None:
+            y = y + bias.array.reshape(pshape)
+        elif weight is None:
+            y = y.copy()
+        if running is not None:
+            _update_running(mean, var, a.size // a.shape[1], *running)
+        ctx.axes, ctx.gshape, ctx.pshape = axes, gshape, pshape
+        ctx.param_shape = next((t.shape for t in (weight, bias) if t is not None), None)
+        ctx.save_for_backward(xhat, invstd, weight)
+        return y
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, dy):
+        xhat, invstd, weight = ctx.saved_tensors
+        g, xh = dy.array, xhat.array
+        paxes = tuple(i for i, n in enumerate(ctx.pshape) if n == 1)
+        dw = db = None
+        need = ctx.needs_input_grad
+        if need[1]:
+            dw = (g * xh).sum(axis=paxes).reshape(ctx.param_shape)
+        if need[2]:
+            db = g.sum(axis=paxes).reshape(ctx.param_shape)
+        dx = None
+        if need[0]:
+            dxh = g * weight.array.reshape(ctx.pshape) if weight is not None else g
+            dxh, xh = dxh.reshape(ctx.gshape), xh.reshape(ctx.gshape)
+            dx = (invstd.array * (dxh - dxh.mean(axis=ctx.axes, keepdims=True)
+                                  - xh * (dxh * xh).mean(axis=ctx.axes, keepdims=True))).reshape(g.shape)
+        return dx, dw, db
+
+
+class _NormalizeEval(Function):
+    """y = (x - μ) · σ⁻¹ · w + b with constant μ, σ (running statistics);
+    dx = dy · w · σ⁻¹,  dw = Σ dy · x̂,  db = Σ dy"""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, mean, invstd, pshape):
+        xhat = (x.array - mean) * invstd
+        y = xhat
+        if weight is not None:
+            y = y * weight.array.reshape(pshape)
+        if bias is not None:
+            y = y + bias.array.reshape(pshape)
+        elif weight is None:
+            y = y.copy()
+        ctx.pshape = pshape
+        ctx.save_for_backward(xhat, weight)
+        ctx.invstd = invstd
+        return y
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, dy):
+        xhat, weight = ctx.saved_tensors
+        g = dy.array
+        paxes = tuple(i for i, n in enumerate(ctx.pshape) if n == 1)
+        need = ctx.needs_input_grad
+        dx = dw = db = None
+        if need[0]:
+            scale = ctx.invstd if weight is None else ctx.invstd * weight.array.reshape(ctx.pshape)
+            dx = g * scale
+        if need[1]:
+            dw = (g * xhat.array).sum(axis=paxes).reshape(weight.shape)
+        if need[2]:
+            db = g.sum(axis=paxes).reshape(-1)
+        return dx, dw, db
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """Batch normalization over the channel dim 1 of (N, C) or (N, C, *) input.
+
+    Training (or no running statistics): normalize with the batch mean and biased variance and, when
+    running_mean/running_var are given, update them in place:
+    ``running = (1 - momentum) · running + momentum · batch`` (the variance unbiased, ·M/(M-1)).
+    Eval: normalize with the running statistics.
+
+    Shape: input (N, C, *), running stats / weight / bias (C,) -> same shape as input.
+    """
+    x = input
+    if x.ndim < 2:
+        raise RuntimeError(f"batch_norm: expected an input with at least 2 dims (N, C, *), got shape "
+                           f"{tuple(x.shape)}")
+    c = x.shape[1]
+    _check("batch_norm", x, weight, bias, (c,))
+    pshape = (1, c) + (1,) * (x.ndim - 2)
+    axes = (0,) + tuple(range(2, x.ndim))
+    for name, r in (("running_mean", running_mean), ("running_var", running_var)):
+        if r is not None and tuple(r.shape) != (c,):
+            raise RuntimeError(f"batch_norm: expected {name} of shape ({c},) for input of shape "
+                               f"{tuple(x.shape)}, got {tuple(r.shape)}")
+    if training or running_mean is None or running_var is None:
+        m = x.numel() // c if c else 0
+        if training and m <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input "
+                             f"size {tuple(x.shape)}; use a larger batch or call model.eval()")
+        running = (running_mean, running_var, momentum) if training else None
+        return _Normalize.apply(x, weight, bias, axes, x.shape, pshape, eps, running)
+    xp = namespace(x.array)
+    mean = xp.asarray(running_mean.array, dtype=x.dtype).reshape(pshape)
+    invstd = (1.0 / xp.sqrt(xp.asarray(running_var.array, dtype=x.dtype) + x.dtype.type(eps))).reshape(pshape)
+    return _NormalizeEval.apply(x, weight, bias, mean, invstd, pshape)
+
+
+def _update_running(mean, var, m, running_mean, running_var, momentum):
+    """Blend the batch statistics (arrays) into the running buffers, in place."""
+    with no_grad():
+        if running_mean is not None:
+            r = running_mean.array
+            r *= 1 - momentum
+            r += (momentum * mean.reshape(-1)).astype(r.dtype)
+            running_mean._version += 1
+        if running_var is not None:
+            r = running_var.array
+            r *= 1 - momentum
+            r += (momentum * var.reshape(-1) * (m / (m - 1))).astype(r.dtype)
+            running_var._version += 1
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Layer normalization over the last ``len(normalized_shape)`` dims.
+
+    Shape: input (*, *normalized_shape), weight/bias normalized_shape -> same shape as input.
+    """
+    if isinstance(normalized_shape, (int, np.integer)):
+        normalized_shape = (int(normalized_shape),)
+    normalized_shape = tuple(int(n) for n in normalized_shape)
+    k = len(normalized_shape)
+    if k == 0 or tuple(input.shape[input.ndim - k:]) != normalized_shape or input.ndim < k:
+        raise RuntimeError(f"layer_norm: expected input with shape (*, {', '.join(map(str, normalized_shape))}) "
+                           f"(its last {k} dims equal to normalized_shape), got {tuple(input.shape)}")
+    _check("layer_norm", input, weight, bias, normalized_shape)
+    lead = input.ndim - k
+    axes = tuple(range(lead, input.ndim))
+    pshape = (1,) * lead + normalized_shape
+    return _Normalize.apply(input, weight, bias, axes, input.shape, pshape, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Group normalization: channels split into ``num_groups`` groups, each normalized over its
+    channels and all spatial positions, then a per-channel affine.
+
+    Shape: input (N, C, *), weight/bias (C,) -> same shape as input.
+    """
+    x = input
+    if x.ndim < 2:
+        raise RuntimeError(f"group_norm: expected an input with at least 2 dims (N, C, *), got shape "
+                           f"{tuple(x.shape)}")
+    n, c = x.shape[:2]
+    if num_groups < 1 or c % num_groups:
+        raise RuntimeError(f"group_norm: expected the number of channels ({c}, input shape {tuple(x.shape)}) "
+                           f"to be divisible by num_groups ({num_groups})")
+    _check("group_norm", x, weight, bias, (c,))
+    pshape = (1, c) + (1,) * (x.ndim - 2)
+    return _Normalize.apply(x, weight, bias, (2,), (n, num_groups, -1), pshape, eps)
+
+
+METHODS = {}
