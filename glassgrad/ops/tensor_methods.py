@@ -84,6 +84,18 @@ class _ToDevice(Function):
         return dy.to(ctx.device)
 
 
+def _view_inplace(fn, name):
+    """``squeeze_``/``unsqueeze_``: change this tensor's shape in place."""
+    def method(self, *args):
+        out = fn(self, *args)
+        self.array, self._version = out.array, self._version + 1
+        if out.grad_fn is not None:
+            self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
+        return self
+    method.__name__ = name
+    return method
+
+
 _CONVERSIONS = {
     "to": _to,
     "float": lambda self: _to(self, np.float32),
@@ -93,6 +105,8 @@ _CONVERSIONS = {
     "int": lambda self: _to(self, np.int32),
     "bool": lambda self: _to(self, np.bool_),
     "type_as": lambda self, other: _to(self, other.dtype),
+    "squeeze_": _view_inplace(shape.squeeze, "squeeze_"),
+    "unsqueeze_": _view_inplace(shape.unsqueeze, "unsqueeze_"),
     "new_tensor": lambda self, data, dtype=None: creation.tensor(data, dtype=dtype or self.dtype),
     "new_zeros": lambda self, *size, dtype=None: creation.zeros(*size, dtype=dtype or self.dtype),
     "new_ones": lambda self, *size, dtype=None: creation.ones(*size, dtype=dtype or self.dtype),
@@ -113,8 +127,7 @@ _INPLACE_OPERATORS = {"__iadd__": "add", "__isub__": "sub", "__imul__": "mul", "
 # in-place methods PyTorch users reach for; each is derived from the out-of-place op of the same name
 _INPLACE_METHODS = ("add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt", "tanh",
                     "sigmoid", "relu", "clamp", "clip", "reciprocal", "sin", "cos", "masked_fill",
-                    "scatter_add", "index_add", "lerp", "copy", "fill", "zero", "uniform", "normal",
-                    "squeeze", "unsqueeze")
+                    "scatter_add", "index_add", "lerp", "copy", "fill", "zero", "uniform", "normal")
 
 
 def _gather_methods():
