@@ -22,5 +22,14 @@ class Parameter(Tensor):
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        out = Parameter(Tensor(self.array.copy()), self.requires_grad)
+        if self.grad is not None:
+            out.grad = Tensor(self.grad.array.copy())
+        memo[id(self)] = out
+        return out
+
     def __reduce_ex__(self, protocol):
         return (Parameter, (Tensor(self.array), self.requires_grad))

@@ -89,7 +89,7 @@ def _view_inplace(fn, name):
     def method(self, *args):
         out = fn(self, *args)
         self.array, self._version = out.array, self._version + 1
-        if out.grad_fn is not None:
+        if out.grad_fn is not None and self.grad_fn is not None:  # a leaf stays a leaf
             self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
         return self
     method.__name__ = name

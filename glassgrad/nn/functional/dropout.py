@@ -1,2 +1,98 @@
-"""nn.functional: dropout ops."""
-__all__ = []
+"""nn.functional: dropout (random zeroing with 1/(1-p) rescaling, in training mode only).
+
+The masks come from glassgrad's default generator (``glassgrad.manual_seed`` makes them repeat),
+or from ``generator=`` when given.
+"""
+import warnings
+
+import numpy as np
+
+from ... import backend
+from ...autograd.function import Function
+from ...autograd.tensor import Tensor
+from ...ops.tensor_methods import _inplace
+from ...random import rng_of
+
+__all__ = ["dropout", "dropout1d", "dropout2d"]
+
+
+def _check_p(p, name):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p}")
+
+
+class _Masked(Function):
+    """y = x·m (m the scaled keep-mask, no gradient);  dx = dy·m. Only the mask is saved, so an
+    in-place dropout may overwrite x."""
+
+    @staticmethod
+    def forward(ctx, x, mask):
+        ctx.save_for_backward(mask)
+        return x.array * mask.array
+
+    @staticmethod
+    def backward(ctx, dy):
+        (mask,) = ctx.saved_tensors
+        return dy * mask, None
+
+
+def _apply_mask(input, mask_shape, p, inplace, generator):
+    array = input.array
+    if p == 1.0:
+        mask = np.zeros(mask_shape, dtype=array.dtype)
+    else:
+        keep = rng_of(generator).random(mask_shape) >= p
+        mask = keep.astype(array.dtype) * array.dtype.type(1.0 / (1.0 - p))
+    mask = Tensor._make(backend.move(mask, backend.device_of(array)), False, None, 0)
+    if inplace:
+        return _inplace(_Masked.apply, "dropout_")(input, mask)
+    return _Masked.apply(input, mask)
+
+
+def dropout(input, p=0.5, training=True, inplace=False, generator=None):
+    """Zero each element with probability ``p`` and scale the rest by 1/(1-p) when ``training``;
+    the identity otherwise.
+
+    Shape: any; output has the input's shape."""
+    _check_p(p, "dropout")
+    if not training or p == 0.0:
+        return input
+    return _apply_mask(input, input.shape, p, inplace, generator)
+
+
+def _feature_dropout(input, p, training, inplace, generator, name, spatial):
+    _check_p(p, name)
+    if not training or p == 0.0:
+        return input
+    batched = input.ndim == spatial + 2
+    if not (batched or input.ndim == spatial + 1):
+        raise RuntimeError(f"{name}: expected a {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input, "
+                           f"got shape {tuple(input.shape)}")
+    lead = 2 if batched else 1
+    mask_shape = tuple(input.shape[:lead]) + (1,) * spatial
+    return _apply_mask(input, mask_shape, p, inplace, generator)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False, generator=None):
+    """Zero whole channels (each (N, C) slice of an (N, C, L) input) with probability ``p``,
+    scaling the rest by 1/(1-p), when ``training``.
+
+    Shape: (N, C, L) or (C, L); output has the input's shape."""
+    return _feature_dropout(input, p, training, inplace, generator, "dropout1d", 1)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):
+    """Zero whole channels (each (n, c) feature map of an (N, C, H, W) input) with probability
+    ``p``, scaling the rest by 1/(1-p), when ``training``. A 3-D input is read as (N, C, L), as
+    PyTorch does (with its warning); use dropout1d for that.
+
+    Shape: (N, C, H, W) or (N, C, L); output has the input's shape."""
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel "
+                      "dim. Use dropout1d for this behavior.", stacklevel=2)
+        return _feature_dropout(input, p, training, inplace, generator, "dropout2d", 1)
+    if input.ndim != 4:
+        _check_p(p, "dropout2d")
+        raise RuntimeError(f"dropout2d: expected a 4D input (N, C, H, W), got shape {tuple(input.shape)}")
+    return _feature_dropout(input, p, training, inplace, generator, "dropout2d", 2)

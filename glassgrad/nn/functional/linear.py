@@ -1,2 +1,4 @@
-"""nn.functional: linear ops."""
-__all__ = []
+"""nn.functional: linear maps (``F.linear``, the fused op from ``glassgrad.ops.nn_linear``)."""
+from ...ops.nn_linear import linear
+
+__all__ = ["linear"]
