@@ -40,6 +40,7 @@ def set_default_dtype(dtype):
 
 
 def is_floating(dtype):
+    """True for floating dtypes."""
     return dtype.kind == "f"
 
 

@@ -22,6 +22,7 @@ class Generator:
     seed = manual_seed
 
     def initial_seed(self):
+        """The seed this generator was last seeded with."""
         return self._seed
 
     def get_state(self):
@@ -54,6 +55,7 @@ def seed():
 
 
 def initial_seed():
+    """The seed the default generator was last seeded with."""
     return default_generator.initial_seed()
 
 
@@ -63,6 +65,7 @@ def get_rng_state():
 
 
 def set_rng_state(state):
+    """Restore the default generator's state from ``get_rng_state()``."""
     default_generator.set_state(state)
 
 

@@ -1,12 +1,13 @@
 """The autograd engine: ``Tensor``, ``Function``, grad modes, ``backward``/``grad``, checks."""
-from .anomaly import detect_anomaly
+from .anomaly import detect_anomaly, is_anomaly_enabled
 from .engine import backward
 from .function import Function, once_differentiable
 from .functional import grad, vjp
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .printing import set_printoptions
 from .tensor import Tensor
 
 __all__ = ["Tensor", "Function", "once_differentiable", "backward", "grad", "vjp", "no_grad",
            "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode", "detect_anomaly",
-           "gradcheck", "gradgradcheck", "GradcheckError"]
+           "gradcheck", "gradgradcheck", "GradcheckError", "is_anomaly_enabled", "set_printoptions"]

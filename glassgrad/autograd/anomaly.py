@@ -1,16 +1,21 @@
 """Anomaly detection: find the first op whose forward output or backward gradient is NaN/Inf."""
+import os
 import traceback
+
+import numpy as np
 
 from .grad_mode import state
 
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
 
 class detect_anomaly:
-    """Context manager: while active, every op checks its outputs for NaN/Inf, and so does every
-    backward node for the gradients it returns. The first bad value raises a RuntimeError that
-    names the op and the line of user code that created it.
+    """Context manager (and decorator): while active, every op checks its outputs for NaN/Inf and
+    every backward node checks the gradients it returns. The first bad value raises a RuntimeError
+    that names the op and the line of user code that created it.
 
     Args:
-        check_nan: set False to only record creation traces.
+        check_nan: set False to only record where each op was created (no checks).
     """
 
     def __init__(self, check_nan=True):
@@ -19,43 +24,67 @@ class detect_anomaly:
     def __enter__(self):
         self._prev = state.anomaly
         state.anomaly = True if self.check_nan else "trace"
+        return self
 
     def __exit__(self, *exc):
         state.anomaly = self._prev
         return False
 
+    def __call__(self, fn):
+        import functools
 
-def _user_frame(stack_lines):
-    """The innermost frame outside glassgrad's own code, as 'File ..., line N, in f\\n  code'."""
-    for line in reversed(stack_lines):
-        if "/glassgrad/" not in line.split(",")[0]:
-            return line.strip()
-    return stack_lines[-1].strip() if stack_lines else "<unknown>"
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(self.check_nan):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def is_anomaly_enabled():
+    """True inside ``detect_anomaly()``."""
+    return bool(state.anomaly)
+
+
+def user_frame():
+    """The innermost frame of the call stack outside glassgrad's own code, as
+    ``File "...", line N, in f`` followed by the source line."""
+    frames = traceback.extract_stack()[:-1]
+    for frame in reversed(frames):
+        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
+            text = f'File "{frame.filename}", line {frame.lineno}, in {frame.name}'
+            return text + (f"\n    {frame.line.strip()}" if frame.line else "")
+    return "<inside glassgrad>"
 
 
 def _bad(array):
-    xp_isfinite = array.dtype.kind in "fc"
-    if not xp_isfinite:
-        return False
-    import numpy as np
-    return not bool(np.isfinite(array).all())
+    return array.dtype.kind in "fc" and not bool(np.isfinite(array).all())
 
 
-def check_forward(ctx, outs):
-    if state.anomaly is not True:
+def check_forward(ctx, outs, recorded):
+    """Called by ``Function.apply`` in anomaly mode: remember where a recorded op was created and,
+    unless this op runs inside a backward pass, raise on NaN/Inf in its outputs."""
+    where = None
+    if recorded:
+        where = ctx._trace = user_frame()
+    if state.anomaly is not True:  # "trace" mode, or an op run by a backward formula
         return
     for nr, t in enumerate(outs):
         if _bad(t.array):
-            where = _user_frame(traceback.format_stack()[:-2])
-            raise RuntimeError(f"Function '{ctx.name()[:-len('Backward')]}' returned nan/inf values in its "
-                               f"output {nr} (forward).\nIt was called from:\n  {where}")
+            name = ctx.name()[:-len("Backward")]
+            raise RuntimeError(
+                f"Function '{name}' returned nan/inf values in its output {nr} (forward, shape "
+                f"{tuple(t.shape)}, dtype {t.dtype}).\nIt was called from:\n  {where or user_frame()}\n"
+                "Check its inputs (e.g. log or sqrt of a negative number, division by zero).")
 
 
 def check_backward(node, results):
-    if state.anomaly is not True:
-        return
+    """Called by the engine in anomaly mode after each node's backward: raise on NaN/Inf in the
+    gradients it returned, naming the node and where its forward op was created."""
     for i, g in enumerate(results):
         if g is not None and _bad(g.array):
-            where = _user_frame(node._trace) if node._trace else "<created outside detect_anomaly>"
-            raise RuntimeError(f"Function '{node.name()}' returned nan/inf values in its {i}th output "
-                               f"(the gradient of input {i}).\nThe forward op was created at:\n  {where}")
+            where = node._trace or "<the op was created outside detect_anomaly(); enter it before the forward pass>"
+            raise RuntimeError(
+                f"Function '{node.name()}' returned nan/inf values in its output {i} (the gradient "
+                f"with respect to its input {i}, shape {tuple(g.shape)}).\nThe forward op was created "
+                f"at:\n  {where}\nCommon causes: the derivative of sqrt or log at 0, or of pow with a "
+                "negative base; clamp the input away from the singular point.")

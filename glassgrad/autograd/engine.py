@@ -5,6 +5,9 @@ recursion, so a chain of 100,000 ops is fine). Each node runs once, after every 
 it a gradient has run; incoming gradients for the same output are summed first. Leaves accumulate
 into ``.grad``; ``grad()`` instead hands the gradients of chosen inputs back.
 """
+import sys
+
+from ..backend import namespace
 from .grad_mode import state
 from .tensor import Tensor
 
@@ -15,8 +18,8 @@ def _as_grad(tensor, gradient):
             raise RuntimeError(
                 f"grad can be implicitly created only for scalar outputs, but the output has shape "
                 f"{tuple(tensor.shape)}; pass gradient= (e.g. y.backward(ones_like(y))) or reduce it first")
-        xp_ones = tensor.array.dtype.type(1)
-        return Tensor._make(tensor.array * 0 + xp_ones, False, None, 0)
+        array = tensor.array
+        return Tensor._make(namespace(array).ones(array.shape, array.dtype), False, None, 0)
     if not isinstance(gradient, Tensor):
         gradient = Tensor(gradient, dtype=tensor.dtype)
     if gradient.shape != tensor.shape:
@@ -25,13 +28,32 @@ def _as_grad(tensor, gradient):
     return gradient
 
 
-def _accumulate(leaf, grad, owned_ids, create_graph):
-    """Add ``grad`` into ``leaf.grad`` (after the leaf's hooks)."""
+def _leaf_grad(leaf, grads, create_graph, seen_ids):
+    """The gradient arriving at ``leaf`` in one backward pass: the sum of what its consumers sent,
+    passed through the leaf's hooks (once per pass, like PyTorch)."""
+    grad = grads[0]
+    if len(grads) > 1:
+        if create_graph:
+            for g in grads[1:]:
+                grad = grad + g
+        else:
+            array = grad.array + grads[1].array
+            for g in grads[2:]:
+                array += g.array
+            grad = Tensor._make(array, False, None, 0)
     if leaf._hooks:
-        for hook in leaf._hooks:
+        for hook in tuple(leaf._hooks):
+            seen_ids.add(id(grad.array))  # a hook may keep the tensor: never adopt nor mutate it
             new = hook(grad)
             if new is not None:
                 grad = new
+                seen_ids.add(id(grad.array))
+    return grad
+
+
+def _accumulate(leaf, grad, owned_ids, create_graph):
+    """Add ``grad`` into ``leaf.grad``: the first gradient is adopted without a copy when nothing
+    else can see its array; later ones are added in place (out of place under create_graph)."""
     if grad.shape != leaf.shape:
         raise RuntimeError(f"backward: a gradient of shape {tuple(grad.shape)} arrived for a leaf of shape "
                            f"{tuple(leaf.shape)}; a custom Function's backward must return gradients "
@@ -41,10 +63,11 @@ def _accumulate(leaf, grad, owned_ids, create_graph):
             leaf.grad = grad
         else:
             array = grad.array
-            # Keep the array only if nobody else can see it; a gradient passed straight through
-            # (by add, say) may also land in another leaf or belong to the caller.
+            # Keep the array only if nobody else can see it: a gradient passed straight through (by
+            # add, say) may also land in another leaf, belong to the caller, or sit in a retained
+            # .grad or a hook's list (the references: grad.array, `array`, getrefcount's argument).
             if array.base is not None or not array.flags.writeable or id(array) in owned_ids \
-                    or array.dtype != leaf.array.dtype:
+                    or array.dtype != leaf.array.dtype or sys.getrefcount(array) > 3:
                 array = array.astype(leaf.array.dtype, copy=True)
             owned_ids.add(id(array))
             leaf.grad = Tensor._make(array, False, None, 0)
@@ -57,54 +80,63 @@ def _accumulate(leaf, grad, owned_ids, create_graph):
 def _count_dependencies(roots):
     """For each node reachable from ``roots``: how many edges from reachable nodes point at it."""
     deps = {}
-    seen = set()
     stack = list(roots)
-    for node in roots:
-        seen.add(node)
+    seen = set(roots)
     while stack:
-        node = stack.pop()
-        for edge in node._edges:
+        for edge in stack.pop()._edges:
             if type(edge) is tuple:
                 child = edge[0]
-                deps[child] = deps.get(child, 0) + 1
-                if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
+                if child in deps:
+                    deps[child] += 1
+                else:
+                    deps[child] = 1
+                    if child not in seen:  # (a root can also be reached from another root)
+                        seen.add(child)
+                        stack.append(child)
     return deps
 
 
-def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None):
+def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None, owned_ids=None):
     """Backpropagate ``grad_outputs`` from ``outputs``.
 
     ``capture``: None to accumulate into leaves' ``.grad``; else a dict mapping ``id(tensor)`` of
     each requested input to its slot, and the gradients come back in a list instead.
+    ``owned_ids``: a set that collects the ids of arrays others may hold (not to be adopted).
     """
     if retain_graph is None:
         retain_graph = create_graph
-    captured = None if capture is None else [None] * len(capture)
-    # where each requested non-leaf input's gradient is read: (node, output_nr) -> slot
-    capture_nodes = {}
-    capture_leaves = {}
+    captured = capture_nodes = capture_leaves = None
     if capture is not None:
+        captured = [None] * len(capture)
+        capture_nodes = {}   # (node, output_nr) of each requested non-leaf input -> slot
+        capture_leaves = {}  # id(leaf) -> slot
         for t, slot in capture.values():
             if t.grad_fn is None:
                 capture_leaves[id(t)] = slot
             else:
                 capture_nodes[(t.grad_fn, t._output_nr)] = slot
-    owned_ids = set(id(g.array) for g in grad_outputs)
-    buffers = {}
+    if owned_ids is None:
+        owned_ids = set()
+    for g in grad_outputs:
+        owned_ids.add(id(g.array))
+    buffers = {}   # node -> [gradient of each of its outputs]
+    leaves = {}    # id(leaf) -> [leaf, grad, grad, ...]: applied once, after the whole pass
+    anomaly = state.anomaly is True
     prev, state.enabled = state.enabled, create_graph
+    if anomaly:  # ops run by backward formulas are not checked one by one; their node's result is
+        state.anomaly = "backward"
     try:
         roots = []
         for out, grad in zip(outputs, grad_outputs):
-            if out.grad_fn is None:
-                if capture is None:
-                    _accumulate(out, grad, owned_ids, create_graph)
-                elif id(out) in capture_leaves:
-                    slot = capture_leaves[id(out)]
-                    captured[slot] = grad if captured[slot] is None else captured[slot] + grad
-                continue
             node = out.grad_fn
+            if node is None:
+                if capture is None or id(out) in capture_leaves:
+                    pending = leaves.get(id(out))
+                    if pending is None:
+                        leaves[id(out)] = [out, grad]
+                    else:
+                        pending.append(grad)
+                continue
             buf = buffers.get(node)
             if buf is None:
                 buf = buffers[node] = [None] * node._num_outputs
@@ -112,20 +144,15 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
             nr = out._output_nr
             buf[nr] = grad if buf[nr] is None else buf[nr] + grad
         deps = _count_dependencies(roots)
-        ready = [n for n in roots if deps.get(n, 0) == 0]
-        anomaly = state.anomaly
+        ready = [n for n in roots if n not in deps]
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
-            results = None
-            if grads is not None:
+            if grads is None:  # nothing flowed here: its inputs get nothing either
+                results = (None,) * len(node._edges)
+            else:
                 if node._pre_hooks:
-                    for nr, hooks in node._pre_hooks.items():
-                        for hook in hooks:
-                            if grads[nr] is not None:
-                                new = hook(grads[nr])
-                                if new is not None:
-                                    grads[nr] = new
+                    _run_pre_hooks(node, grads, owned_ids)
                 if capture_nodes:
                     for nr, g in enumerate(grads):
                         slot = capture_nodes.get((node, nr))
@@ -135,36 +162,60 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                 if anomaly:
                     from .anomaly import check_backward
                     check_backward(node, results)
-                if not retain_graph:
-                    node._release()
-            for i, edge in enumerate(node._edges):
+                if not retain_graph and node._saved:
+                    node._saved = None
+            for edge, g in zip(node._edges, results):
                 if edge is None:
                     continue
-                g = results[i] if results is not None else None
                 if type(edge) is tuple:
                     child, nr = edge
                     if g is not None:
                         buf = buffers.get(child)
                         if buf is None:
                             buf = buffers[child] = [None] * child._num_outputs
-                        buf[nr] = g if buf[nr] is None else buf[nr] + g
+                            buf[nr] = g
+                        elif buf[nr] is None:
+                            buf[nr] = g
+                        else:
+                            buf[nr] = buf[nr] + g
                     left = deps[child] - 1
-                    deps[child] = left
-                    if left == 0:
-                        ready.append(child)
-                elif g is not None:
-                    if capture is None:
-                        _accumulate(edge, g, owned_ids, create_graph)
+                    if left:
+                        deps[child] = left
                     else:
-                        slot = capture_leaves.get(id(edge))
-                        if slot is not None:
-                            captured[slot] = g if captured[slot] is None else captured[slot] + g
+                        ready.append(child)
+                elif g is not None and (capture is None or id(edge) in capture_leaves):
+                    pending = leaves.get(id(edge))
+                    if pending is None:
+                        leaves[id(edge)] = [edge, g]
+                    else:
+                        pending.append(g)
+        for leaf, *grads in leaves.values():
+            grad = _leaf_grad(leaf, grads, create_graph, owned_ids)
+            if capture is None:
+                _accumulate(leaf, grad, owned_ids, create_graph)
+            else:
+                captured[capture_leaves[id(leaf)]] = grad
     finally:
         state.enabled = prev
+        if anomaly:
+            state.anomaly = True
     return captured
 
 
+def _run_pre_hooks(node, grads, owned_ids):
+    """Hooks registered on the node's outputs (tensor hooks on non-leaves, retain_grad)."""
+    for nr, hooks in node._pre_hooks.items():
+        for hook in tuple(hooks):
+            if grads[nr] is not None:
+                owned_ids.add(id(grads[nr].array))  # a hook may keep it: never adopt nor mutate it
+                new = hook(grads[nr])
+                if new is not None:
+                    grads[nr] = new
+                    owned_ids.add(id(new.array))
+
+
 def _call_backward(node, grads):
+    """Run ``node``'s backward; one result (a Tensor or None) per edge."""
     if node._num_outputs > 1:  # outputs that got no gradient count as zeros
         for nr, g in enumerate(grads):
             if g is None:
@@ -174,13 +225,23 @@ def _call_backward(node, grads):
     if type(results) is not tuple:
         results = (results,)
     n = len(node._edges)
-    if len(results) < n:  # trailing non-tensor inputs (shapes, dims) may be left out
-        if any(e is not None for e in node._edges[len(results):]):
-            raise RuntimeError(f"{node.name()}: backward returned {len(results)} gradients but forward had "
-                               f"{n} positional inputs; return one per input (None where there is none)")
-        results = results + (None,) * (n - len(results))
-    return tuple(r if r is None or isinstance(r, Tensor) else Tensor._make(r, False, None, 0)
-                 for r in results[:n])
+    if len(results) != n:
+        results = _fix_count(node, results, n)
+    for r in results:
+        if r is not None and not isinstance(r, Tensor):  # arrays (from raw-array backwards)
+            return tuple(r if r is None or isinstance(r, Tensor) else Tensor._make(r, False, None, 0)
+                         for r in results)
+    return results
+
+
+def _fix_count(node, results, n):
+    """Trailing non-tensor inputs (shapes, dims) may be left out of backward's results."""
+    if len(results) < n and all(e is None for e in node._edges[len(results):]):
+        return results + (None,) * (n - len(results))
+    if len(results) > n and all(r is None for r in results[n:]):
+        return results[:n]
+    raise RuntimeError(f"{node.name()}: backward returned {len(results)} gradients but forward had "
+                       f"{n} positional inputs; return one per input (None where there is none)")
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -191,9 +252,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         grad_tensors = [None] * len(tensors)
     elif isinstance(grad_tensors, Tensor):
         grad_tensors = [grad_tensors]
-    for t in tensors:
+    for i, t in enumerate(tensors):
         if not t.requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn: "
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn: "
                                "set requires_grad=True on the inputs (or parameters) you need gradients for, "
                                "and do not compute the loss inside no_grad()")
     grads = [_as_grad(t, g) for t, g in zip(tensors, grad_tensors)]
@@ -201,8 +262,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         run_backward(tensors, grads, retain_graph, create_graph)
         return
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    owned = set()
     found = run_backward(tensors, grads, retain_graph, create_graph,
-                         capture={id(t): (t, i) for i, t in enumerate(inputs)})
+                         capture={id(t): (t, i) for i, t in enumerate(inputs)}, owned_ids=owned)
     for t, g in zip(inputs, found):
         if g is not None:
-            _accumulate(t, g, set(), create_graph)
+            _accumulate(t, g, owned, create_graph)

@@ -8,7 +8,6 @@ the graph. ``backward(ctx, *grad_outputs)`` returns one gradient per positional 
 Built-in forwards read ``x.array`` (the raw NumPy/CuPy array) and return arrays; backwards are
 written with glassgrad ops so that ``create_graph=True`` can differentiate them again.
 """
-import traceback
 import weakref
 
 from ..backend import namespace
@@ -16,6 +15,7 @@ from .grad_mode import state
 from .tensor import Tensor
 
 _CONSTANT, _TENSOR, _OUTPUT = 0, 1, 2
+_new = object.__new__
 
 
 class Function:
@@ -35,10 +35,12 @@ class Function:
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
+        """Compute the outputs from the inputs; override in a subclass."""
         raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
 
     @staticmethod
     def backward(ctx, *grad_outputs):
+        """Gradients of the inputs from those of the outputs; override in a subclass."""
         raise NotImplementedError("a Function subclass must define backward(ctx, *grad_outputs)")
 
     # ---- ctx API -------------------------------------------------------------------------------
@@ -100,12 +102,14 @@ class Function:
         """Call ``hook(grad)`` on the gradient of output ``output_nr`` before this node runs."""
         if self._pre_hooks is None:
             self._pre_hooks = {}
-        self._pre_hooks.setdefault(output_nr, []).append(hook)
-        return _RemovableHook(self._pre_hooks[output_nr], hook)
-
-    def _release(self):
-        if self._saved:
-            self._saved = None
+        hooks = self._pre_hooks.setdefault(output_nr, [])
+        # the hook of retain_grad() stays last, so that .grad sees what the other hooks made
+        # (PyTorch's order, whatever the order of registration)
+        if hooks and getattr(hooks[-1], "_retains_grad", False) and not getattr(hook, "_retains_grad", False):
+            hooks.insert(len(hooks) - 1, hook)
+        else:
+            hooks.append(hook)
+        return _RemovableHook(hooks, hook)
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
@@ -114,47 +118,57 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run the op on ``args`` and record it in the graph when an input needs a gradient."""
-        record = False
-        if state.enabled:
-            for a in args:
-                if isinstance(a, Tensor) and a.requires_grad:
-                    record = True
-                    break
         ctx = cls.__new__(cls)
-        if record:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        prev, state.enabled = state.enabled, False
+        edges = None
+        prev = state.enabled
+        if prev:
+            for a in args:
+                if isinstance(a, Tensor) and a._rg:
+                    edges = [(a if a.grad_fn is None else (a.grad_fn, a._output_nr))
+                             if isinstance(a, Tensor) and a._rg else None for a in args]
+                    ctx.needs_input_grad = tuple([e is not None for e in edges])
+                    break
+        if edges is None:
+            ctx.needs_input_grad = (False,) * len(args)
+        state.enabled = False
         try:
             out = cls.forward(ctx, *args, **kwargs)
         finally:
             state.enabled = prev
+        node = ctx if edges is not None else None
         if type(out) is tuple:
-            outs = tuple(_wrap(o, ctx if record else None, nr) for nr, o in enumerate(out))
+            outs = tuple([_wrap(o, node, nr) for nr, o in enumerate(out)])
         else:
-            outs = (_wrap(out, ctx if record else None, 0),)
-        if state.anomaly:
-            from .anomaly import check_forward
-            check_forward(ctx, outs)
-        if record:
-            ctx._edges = tuple(_edge(a) for a in args)
+            if isinstance(out, Tensor):
+                out = out.array
+            t = _new(Tensor)
+            t.array, t.grad, t._output_nr, t._version, t._hooks, t._retains_grad = out, None, 0, 0, None, False
+            if node is not None and out.dtype.kind in "fc":
+                t._rg, t.grad_fn = True, node
+            else:
+                t._rg, t.grad_fn = False, None
+            outs = (t,)
+        if node is not None:
+            ctx._edges = tuple(edges)
             ctx._num_outputs = len(outs)
             if len(outs) > 1:
                 ctx._output_meta = tuple((t.array.shape, t.array.dtype, namespace(t.array)) for t in outs)
-            if ctx._saved:
-                ctx._saved = _pack_saved(ctx._saved, outs)
             if ctx._non_diff:
                 for t in outs:
                     if id(t.array) in ctx._non_diff:
-                        t.requires_grad, t.grad_fn = False, None
-            if state.anomaly:
-                ctx._trace = traceback.format_stack()[:-1]
+                        t.grad_fn, t._rg = None, False
+            if ctx._saved:
+                ctx._saved = _pack_saved(ctx._saved, outs)
+        if state.anomaly:
+            from .anomaly import check_forward
+            check_forward(ctx, outs, node is not None)
         return outs if type(out) is tuple else outs[0]
 
 
 def _edge(a):
     """Where the gradient of input ``a`` goes: its node and output number, the leaf itself, or
     nowhere (``None``)."""
-    if not isinstance(a, Tensor) or not a.requires_grad:
+    if not isinstance(a, Tensor) or not a._rg:
         return None
     return a if a.grad_fn is None else (a.grad_fn, a._output_nr)
 
@@ -175,8 +189,11 @@ def _pack_saved(items, outs):
             packed.append((_CONSTANT, item, 0))
         else:
             for nr, t in enumerate(outs):
-                if t.array is item and t.grad_fn is not None:
-                    packed.append((_OUTPUT, (nr, item, weakref.ref(t)), t._version))
+                if t.array is item:
+                    if t.grad_fn is None:  # a non-differentiable output: no link to this node
+                        packed.append((_TENSOR, t, t._version))
+                    else:
+                        packed.append((_OUTPUT, (nr, item, weakref.ref(t)), t._version))
                     break
             else:
                 packed.append((_CONSTANT, Tensor._make(item, False, None, 0), 0))
@@ -192,6 +209,7 @@ class _RemovableHook:
         self._hooks, self._hook = hooks, hook
 
     def remove(self):
+        """Unregister the hook (doing it twice is harmless)."""
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
 
@@ -211,6 +229,17 @@ class _OnceDifferentiable(Function):
             "differentiated again (create_graph=True through it). Use the composite ops instead.")
 
 
+def _saved_anchor(ctx):
+    """A saved tensor of ``ctx`` that requires grad (an output or an input), or None."""
+    for kind, obj, _ in ctx._saved or ():
+        if kind == _TENSOR and obj._rg:
+            return obj
+        if kind == _OUTPUT:
+            nr, array, _ = obj
+            return Tensor._make(array, True, ctx, nr)
+    return None
+
+
 def once_differentiable(backward):
     """Decorator for a ``backward`` that works on raw arrays and cannot be differentiated again.
 
@@ -226,7 +255,9 @@ def once_differentiable(backward):
         single = not isinstance(out, tuple)
         outs = [o if o is None or isinstance(o, Tensor) else Tensor._make(o, False, None, 0)
                 for o in ((out,) if single else out)]
-        anchor = next((g for g in grads if g is not None and g.requires_grad), None)
+        anchor = next((g for g in grads if g is not None and g._rg), None) if prev else None
+        if prev and anchor is None:  # the gradient may also depend on saved inputs or outputs
+            anchor = _saved_anchor(ctx)
         live = [i for i, o in enumerate(outs) if o is not None]
         if prev and anchor is not None and live:
             linked = _OnceDifferentiable.apply(ctx.name(), anchor, *[outs[i] for i in live])

@@ -46,13 +46,28 @@ class _GradModeContext:
         return wrapper
 
 
-class no_grad(_GradModeContext):
+class _NoArgContext(_GradModeContext):
+    """Also usable as a bare decorator: ``@no_grad`` as well as ``@no_grad()``."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        if not callable(orig_func):
+            raise TypeError(f"{cls.__name__}() takes no arguments (got {orig_func!r}); use it as "
+                            f"'with {cls.__name__}():' or as a decorator")
+        return cls()(orig_func)
+
+    def __init__(self, orig_func=None):
+        pass
+
+
+class no_grad(_NoArgContext):
     """Context manager / decorator: ops inside record no graph (inference, optimizer updates)."""
 
     mode = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_NoArgContext):
     """Context manager / decorator: turn graph recording back on inside ``no_grad``."""
 
     mode = True
@@ -78,4 +93,25 @@ class set_grad_enabled(_GradModeContext):
         return False
 
 
-inference_mode = no_grad
+class inference_mode(_GradModeContext):
+    """``inference_mode(mode=True)``: like ``no_grad`` when ``mode`` is True (glassgrad has no
+    separate inference tensors); ``inference_mode(False)`` changes nothing."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # bare decorator
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode=True):
+        self._active = bool(mode)
+
+    def __enter__(self):
+        self._prev = state.enabled
+        if self._active:
+            state.enabled = False
+
+    def __call__(self, fn):
+        if not self._active:
+            return fn
+        self.mode = False
+        return super().__call__(fn)

@@ -20,21 +20,20 @@ def _differentiable(inputs):
 
 
 def _numerical_jacobians(fn, inputs, eps):
-    """J[k][i] with shape (out_k.size, in_i.size), by central differences."""
+    """J[k][i] with shape (out_k.size, in_i.size), by central differences. Each input element is
+    perturbed in place (any strides work), and restored."""
     with no_grad():
         outs = _outputs(fn, inputs)
         jac = [[np.zeros((o.array.size, inputs[i].array.size)) for i in _differentiable(inputs)] for o in outs]
         for col, i in enumerate(_differentiable(inputs)):
-            flat = inputs[i].array.reshape(-1)
-            if not np.shares_memory(flat, inputs[i].array):
-                raise ValueError("gradcheck: inputs must be contiguous arrays")
-            for j in range(flat.size):
-                orig = flat[j].copy()
-                flat[j] = orig + eps
+            array = inputs[i].array
+            for j, index in enumerate(np.ndindex(array.shape)):
+                orig = array[index].copy()
+                array[index] = orig + eps
                 plus = [np.array(o.array, dtype=np.float64).reshape(-1) for o in _outputs(fn, inputs)]
-                flat[j] = orig - eps
+                array[index] = orig - eps
                 minus = [np.array(o.array, dtype=np.float64).reshape(-1) for o in _outputs(fn, inputs)]
-                flat[j] = orig
+                array[index] = orig
                 for k in range(len(outs)):
                     jac[k][col][:, j] = (plus[k] - minus[k]) / (2 * eps)
     return jac
@@ -76,14 +75,24 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
                              "inputs (use .double())")
     analytical = _analytical_jacobians(fn, inputs)
     numerical = _numerical_jacobians(fn, inputs, eps)
+    with no_grad():
+        out_shapes = [tuple(o.shape) for o in _outputs(fn, inputs)]
     for k, (arow, nrow) in enumerate(zip(analytical, numerical)):
         for col, (a, n) in enumerate(zip(arow, nrow)):
             err = np.abs(a - n) - (atol + rtol * np.abs(n))
-            if err.size and err.max() > 0:
+            if err.size and not err.max() <= 0:  # "not <=" also catches NaN
+                err = np.where(np.isnan(err), np.inf, err)
                 r, c = np.unravel_index(np.argmax(err), err.shape)
+                out_at = np.unravel_index(r, out_shapes[k]) if out_shapes[k] else ()
+                in_at = np.unravel_index(c, inputs[idx[col]].shape) if inputs[idx[col]].shape else ()
+                bad = int((err > 0).sum())
                 msg = (f"gradcheck: Jacobian mismatch for output {k} with respect to input {idx[col]}: "
-                       f"worst element [{r}, {c}] analytical {a[r, c]!r} vs numerical {n[r, c]!r} "
-                       f"(atol={atol}, rtol={rtol}).\nanalytical:\n{a}\nnumerical:\n{n}")
+                       f"{bad} of {err.size} entries differ. Worst: d output{list(map(int, out_at))} / "
+                       f"d input{list(map(int, in_at))} is {float(a[r, c])!r} (analytical, from backward) "
+                       f"vs {float(n[r, c])!r} (numerical, central differences with eps={eps}); "
+                       f"allowed |difference| <= atol + rtol * |numerical| with atol={atol}, rtol={rtol}.")
+                if a.size <= 100:
+                    msg += f"\nanalytical:\n{a}\nnumerical:\n{n}"
                 if raise_exception:
                     raise GradcheckError(msg)
                 return False

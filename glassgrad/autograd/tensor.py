@@ -134,11 +134,13 @@ class Tensor:
             if t is not None:
                 t.grad = grad.detach() if t.grad is None else t.grad + grad.detach()
             return grad
+        keep._retains_grad = True
         self.grad_fn.register_prehook(self._output_nr, keep)
         self._retains_grad = True
 
     @property
     def retains_grad(self):
+        """True after ``retain_grad()`` on a non-leaf tensor."""
         return self._retains_grad
 
     def register_hook(self, hook):
@@ -174,6 +176,7 @@ class Tensor:
 
     @property
     def ndim(self):
+        """Number of dimensions."""
         return self.array.ndim
 
     def dim(self):
@@ -187,24 +190,30 @@ class Tensor:
     nelement = numel
 
     def element_size(self):
+        """Bytes per element."""
         return self.array.itemsize
 
     @property
     def dtype(self):
+        """The element type (a NumPy dtype: ``glassgrad.float32`` ...)."""
         return self.array.dtype
 
     @property
     def device(self):
+        """Where the data lives: ``device('cpu')`` or ``device('cuda', i)``."""
         return backend.device_of(self.array)
 
     @property
     def is_cuda(self):
+        """True when the data is on a GPU."""
         return self.device.type == "cuda"
 
     def is_floating_point(self):
+        """True for floating dtypes."""
         return self.array.dtype.kind == "f"
 
     def is_contiguous(self):
+        """True when the data is C-contiguous in memory."""
         return bool(self.array.flags.c_contiguous)
 
     def __len__(self):
@@ -262,13 +271,16 @@ class Tensor:
         return bool(self.item())
 
     def cpu(self):
+        """This tensor on the CPU (itself when already there)."""
         return self.to("cpu")
 
     def cuda(self, device=None):
+        """This tensor on a GPU (needs CuPy)."""
         return self.to("cuda" if device is None else f"cuda:{device}")
 
     def __repr__(self):
-        return _format(self)
+        from .printing import format_tensor
+        return format_tensor(self)
 
     __str__ = __repr__
 
@@ -279,31 +291,3 @@ def _dim(dim, ndim, op):
     if not lo <= dim <= hi:
         raise IndexError(f"{op}: Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
     return dim + max(ndim, 1) if dim < 0 else dim
-
-
-def _format(t):
-    array = backend.move(t.array, "cpu")
-    if array.dtype.kind == "f":
-        finite = array[np.isfinite(array)]
-        if finite.size and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8:
-            fmt = {"float_kind": lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)}
-        elif finite.size and (np.abs(finite).max() >= 1e8 or np.abs(finite[finite != 0]).min(initial=1) < 1e-4):
-            fmt = {"float_kind": lambda v: f"{v:.4e}"}
-        else:
-            fmt = {"float_kind": lambda v: f"{v:.4f}"}
-    else:
-        fmt = None
-    body = np.array2string(array, separator=", ", prefix="tensor(", formatter=fmt, threshold=1000)
-    extras = []
-    default = {"f": backend.get_default_dtype(), "i": backend.int64, "b": backend.bool_}.get(array.dtype.kind)
-    if array.size == 0 and array.ndim != 1:
-        extras.append(f"size={tuple(array.shape)}")
-    if array.dtype != default:
-        extras.append(f"dtype=glassgrad.{array.dtype}")
-    if t.device.type != "cpu":
-        extras.append(f"device='{t.device}'")
-    if t.grad_fn is not None:
-        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
-    elif t._rg:
-        extras.append("requires_grad=True")
-    return "tensor(" + ", ".join([body] + extras) + ")"

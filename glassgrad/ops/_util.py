@@ -38,8 +38,6 @@ def promote_types(a, b):
     if ca != cb:
         hi_dtype, lo = (da, b) if ca > cb else (db, a)
         hi = a if ca > cb else b
-        if hi.ndim == 0 and lo.ndim > 0:  # a 0-d tensor of a higher category acts like a Python number
-            return {2: backend.get_default_dtype(), 1: backend.int64}.get(max(ca, cb), hi_dtype)
         return hi_dtype
     if a.ndim == 0 and b.ndim > 0:
         return db

@@ -22,6 +22,12 @@ def _size(size):
     return size
 
 
+def _floating(op, dtype):
+    if dtype.kind != "f":
+        raise TypeError(f"{op}: random floating-point values need a floating dtype, got {dtype}; "
+                        "use randint for integers")
+
+
 def _finish(array, dtype, device, requires_grad):
     if dtype is not None:
         array = array.astype(np.dtype(dtype), copy=False)
@@ -122,6 +128,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform random values in [0, 1). Shape: ``size``."""
     dtype = np.dtype(dtype or backend.get_default_dtype())
+    _floating("rand", dtype)
     return _finish(rng_of(generator).random(_size(size), dtype=dtype if dtype in (np.float32, np.float64) else np.float64),
                    dtype, device, requires_grad)
 
@@ -129,6 +136,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal random values. Shape: ``size``."""
     dtype = np.dtype(dtype or backend.get_default_dtype())
+    _floating("randn", dtype)
     return _finish(rng_of(generator).standard_normal(_size(size), dtype=dtype if dtype in (np.float32, np.float64) else np.float64),
                    dtype, device, requires_grad)
 
@@ -153,14 +161,17 @@ def randperm(n, generator=None, dtype=None, device=None):
 
 
 def rand_like(input, generator=None, dtype=None):
+    """Uniform [0, 1) values shaped like ``input``."""
     return rand(input.shape, generator=generator, dtype=dtype or input.dtype, device=input.device)
 
 
 def randn_like(input, generator=None, dtype=None):
+    """Standard normal values shaped like ``input``."""
     return randn(input.shape, generator=generator, dtype=dtype or input.dtype, device=input.device)
 
 
 def randint_like(input, low, high=None, generator=None, dtype=None):
+    """Random integers in [low, high) shaped like ``input`` (its dtype unless given)."""
     return randint(low, high, input.shape, generator=generator, dtype=dtype or input.dtype, device=input.device)
 
 

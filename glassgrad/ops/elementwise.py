@@ -5,25 +5,45 @@ ops, so it can be differentiated again. The unary table below reads like a calcu
 ``name, y = f(x), dx = g(x, y, dy)``. Every binary op's gradient passes through ``grad_for``, the one
 helper that undoes broadcasting.
 """
+import builtins
 import math
 
 import numpy as np
 
+from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ._util import array_of, binary_arrays, broadcast_shapes, grad_for, grad_meta, grad_to
+from ._util import array_of, binary_arrays, broadcast_shapes, grad_for, grad_meta, grad_to, promote_types
 
-__all__ = ["add", "sub", "mul", "div", "pow", "neg", "maximum", "minimum", "where", "lerp", "clamp", "clip", "sign", "abs", "exp", "expm1", "log", "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tanh", "sigmoid", "erf", "relu", "silu", "leaky_relu", "elu", "gelu", "softplus", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf", "isfinite"]
+__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "remainder",
+           "floor_divide", "pow", "neg",
+           "negative", "maximum", "minimum", "where", "lerp", "clamp", "clip", "sign", "abs", "exp", "expm1",
+           "log", "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tanh", "sigmoid", "erf", "relu",
+           "silu", "leaky_relu", "elu", "gelu", "softplus", "eq", "ne", "lt", "le", "gt", "ge",
+           "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite"]
 
+
+def _needs(t):
+    return isinstance(t, Tensor) and t.requires_grad
+
+
+def _zeros_like(t):
+    return Tensor._make(np.zeros_like(t.array), False, None, 0)
+
+
+def _shapes_error(op, *arrays):
+    """Raise the op's broadcasting error when the shapes do not broadcast (else return)."""
+    broadcast_shapes(op, *(np.shape(a) for a in arrays))
 
 
 # ---- binary arithmetic -------------------------------------------------------------------------
 def _binary_forward(op, ufunc, x, y):
     a, b = binary_arrays(x, y)
     try:
-        return ufunc(a, b)
-    except ValueError:
-        broadcast_shapes(op, np.shape(a), np.shape(b))
+        with np.errstate(invalid="ignore", over="ignore"):
+            return np.asarray(ufunc(a, b))
+    except (ValueError, TypeError):
+        _shapes_error(op, a, b)
         raise
 
 
@@ -46,8 +66,12 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, x, y):
+        a, b = binary_arrays(x, y)
+        if getattr(a, "dtype", None) == np.bool_ and getattr(b, "dtype", None) == np.bool_:
+            raise RuntimeError("sub: subtraction, the `-` operator, with two bool tensors is not supported; "
+                               "use the `^` or logical_xor() operator instead")
         ctx.meta = (grad_meta(x), grad_meta(y))
-        return _binary_forward("sub", np.subtract, x, y)
+        return _binary_forward("sub", np.subtract, a, b)
 
     @staticmethod
     def backward(ctx, dz):
@@ -60,14 +84,27 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(x if _needs(y) else None, y if _needs(x) else None)
+        ctx.meta = (grad_meta(x), grad_meta(y))
         return _binary_forward("mul", np.multiply, x, y)
 
     @staticmethod
     def backward(ctx, dz):
         x, y = ctx.saved_tensors
-        return (grad_for(dz * y, x) if _needs(x) else None,
-                grad_for(dz * x, y) if _needs(y) else None)
+        mx, my = ctx.meta
+        return (grad_to(dz * y, mx) if mx is not None else None,
+                grad_to(dz * x, my) if my is not None else None)
+
+
+def _true_division_arrays(x, y):
+    """The operands converted for true division: integers and bools divide as the default float."""
+    a, b = binary_arrays(x, y)
+    dtype = np.result_type(a, b) if hasattr(a, "dtype") or hasattr(b, "dtype") else None
+    if dtype is not None and dtype.kind in "biu":
+        f = backend.get_default_dtype()
+        a = a.astype(f) if hasattr(a, "astype") else f.type(a)
+        b = b.astype(f) if hasattr(b, "astype") else f.type(b)
+    return a, b
 
 
 class Div(Function):
@@ -75,22 +112,85 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        a, b = binary_arrays(x, y)
-        if a.dtype.kind in "biu" if hasattr(a, "dtype") else False:  # true division, like PyTorch
-            from .. import backend
-            a = a.astype(backend.get_default_dtype())
-        try:
-            return np.true_divide(a, b)
-        except ValueError:
-            broadcast_shapes("div", np.shape(a), np.shape(b))
-            raise
+        ctx.save_for_backward(x if _needs(y) else None, y)
+        ctx.meta = (grad_meta(x), grad_meta(y))
+        a, b = _true_division_arrays(x, y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            try:
+                return np.asarray(np.true_divide(a, b))
+            except ValueError:
+                _shapes_error("div", a, b)
+                raise
 
     @staticmethod
     def backward(ctx, dz):
         x, y = ctx.saved_tensors
-        return (grad_for(dz / y, x) if _needs(x) else None,
-                grad_for(-dz * x / (y * y), y) if _needs(y) else None)
+        mx, my = ctx.meta
+        return (grad_to(dz / y, mx) if mx is not None else None,
+                grad_to(-dz * (x / y) / y, my) if my is not None else None)
+
+
+class DivRounded(Function):
+    """z = trunc(x / y) or floor(x / y);  dx = dy = 0 (piecewise constant)"""
+
+    @staticmethod
+    def forward(ctx, x, y, rounding_mode):
+        ctx.meta = (grad_meta(x), grad_meta(y))
+        a, b = binary_arrays(x, y)
+        dtype = np.result_type(a, b)
+        try:
+            np.broadcast_shapes(np.shape(a), np.shape(b))
+        except ValueError:
+            _shapes_error("div", a, b)
+        if dtype.kind in "biu":
+            if np.any(np.asarray(b) == 0):
+                raise RuntimeError("div: integer division by zero (ZeroDivisionError); divide floats or "
+                                   "mask the zero divisors first")
+            q = np.floor_divide(a, b)
+            if rounding_mode == "trunc":  # floor rounds negative quotients down: step back up by one
+                q = q + ((np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0)))
+            return np.asarray(q, dtype=dtype)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.floor_divide(a, b) if rounding_mode == "floor" else np.trunc(np.true_divide(a, b))
+        return np.asarray(q, dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, dz):
+        mx, my = ctx.meta
+        zero = _zeros_like(dz)
+        return grad_to(zero, mx), grad_to(zero, my)
+
+
+class Remainder(Function):
+    """z = x - floor(x / y)·y (the sign of y, like Python's %);  dx = dz,  dy = -dz · floor(x / y)"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        a, b = binary_arrays(x, y)
+        if np.result_type(a, b).kind in "biu" and np.any(np.asarray(b) == 0):
+            raise RuntimeError("remainder: integer division by zero (ZeroDivisionError); mask the zero divisors "
+                               "first")
+        ctx.meta = (grad_meta(x), grad_meta(y))
+        if ctx.meta[1] is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ctx.save_for_backward(np.floor_divide(a, b))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _binary_forward("remainder", np.remainder, a, b)
+
+    @staticmethod
+    def backward(ctx, dz):
+        mx, my = ctx.meta
+        return grad_to(dz, mx), grad_to(-dz * ctx.saved_tensors[0], my) if my is not None else None
+
+
+def remainder(input, other):
+    """The element-wise remainder of input / other with the sign of ``other`` (Python's ``%``)."""
+    return Remainder.apply(input, other)
+
+
+def floor_divide(input, other):
+    """input / other rounded down (``//``), keeping the promoted dtype."""
+    return DivRounded.apply(input, other, "floor")
 
 
 class Pow(Function):
@@ -99,7 +199,15 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, x, y):
         a, b = binary_arrays(x, y)
-        z = np.power(a, b)
+        if np.result_type(a, b).kind in "iu" and np.any(np.asarray(b) < 0):
+            raise RuntimeError("pow: integers to negative integer powers are not allowed; convert the base "
+                               "to float first (x.float() ** y)")
+        try:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                z = np.asarray(np.power(a, b))
+        except ValueError:
+            _shapes_error("pow", a, b)
+            raise
         ctx.save_for_backward(x, y, z)
         return z
 
@@ -108,49 +216,62 @@ class Pow(Function):
         x, y, z = ctx.saved_tensors
         dx = dy = None
         if _needs(x):
-            if isinstance(y, Tensor):
-                dx = grad_for(dz * y * x ** (y - 1), x)
+            if isinstance(y, Tensor):  # PyTorch: the gradient is 0 where the exponent is 0
+                dx = where(y == 0, _zeros_like(dz), dz * y * x ** (y - 1))
+            elif y == 0:
+                dx = _zeros_like(dz)
             elif y == 2:
-                dx = grad_for(dz * 2 * x, x)
+                dx = dz * 2 * x
             else:
-                dx = grad_for(dz * y * x ** (y - 1), x) if y != 0 else grad_for(dz * 0, x)
+                dx = dz * y * x ** (y - 1)
+            dx = grad_for(dx, x)
         if _needs(y):
-            # 0 ** y has derivative 0 in y where x == 0 (PyTorch's convention, avoiding 0 * -inf)
-            safe_log = where(x == 0, 0, log(where(x == 0, 1, x))) if isinstance(x, Tensor) else math.log(x) if x != 0 else 0.0
-            dy = grad_for(dz * z * safe_log, y)
+            # where x == 0 and y >= 0 the gradient is 0 (PyTorch's convention, avoiding 0 * -inf)
+            if isinstance(x, Tensor):
+                zero_base = logical_and(x == 0, y >= 0)
+                dy = where(zero_base, _zeros_like(dz), dz * z * log(where(zero_base, 1.0, x)))
+            elif x == 0:
+                dy = where(y >= 0, _zeros_like(dz), dz * z * float("-inf"))
+            else:
+                with np.errstate(invalid="ignore"):
+                    dy = dz * z * float(np.log(float(x)))
+            dy = grad_for(dy, y)
         return dx, dy
 
 
-class Maximum(Function):
-    """z = max(x, y);  the gradient goes to the larger input, split evenly on ties"""
+class _MaxMin(Function):
+    """z = max(x, y) or min(x, y);  the gradient goes to the selected input, split evenly on ties"""
 
     @staticmethod
     def forward(ctx, x, y):
         a, b = binary_arrays(x, y)
-        ctx.save_for_backward(x, y, (a > b).astype(a.dtype) + 0.5 * (a == b))
-        return np.maximum(a, b)
+        try:
+            z = np.asarray(ctx.ufunc(a, b))
+        except ValueError:
+            _shapes_error(ctx.op, a, b)
+            raise
+        if z.dtype.kind == "f" and (_needs(x) or _needs(y)):
+            wx = np.where(ctx.pick(a, b), 1.0, np.where(a == b, 0.5, 0.0)).astype(z.dtype)
+            ctx.save_for_backward(wx)
+        ctx.meta = (grad_meta(x), grad_meta(y))
+        return z
 
     @staticmethod
     def backward(ctx, dz):
-        x, y, wx = ctx.saved_tensors
-        return (grad_for(dz * wx, x) if _needs(x) else None,
-                grad_for(dz * (1 - wx), y) if _needs(y) else None)
+        (wx,) = ctx.saved_tensors
+        mx, my = ctx.meta
+        return (grad_to(dz * wx, mx) if mx is not None else None,
+                grad_to(dz * (1 - wx), my) if my is not None else None)
 
 
-class Minimum(Function):
-    """z = min(x, y);  the gradient goes to the smaller input, split evenly on ties"""
+class Maximum(_MaxMin):
+    """z = max(x, y);  dx = dz where x > y (half on ties),  dy = the rest"""
+    op, ufunc, pick = "maximum", staticmethod(np.maximum), staticmethod(np.greater)
 
-    @staticmethod
-    def forward(ctx, x, y):
-        a, b = binary_arrays(x, y)
-        ctx.save_for_backward(x, y, (a < b).astype(a.dtype) + 0.5 * (a == b))
-        return np.minimum(a, b)
 
-    @staticmethod
-    def backward(ctx, dz):
-        x, y, wx = ctx.saved_tensors
-        return (grad_for(dz * wx, x) if _needs(x) else None,
-                grad_for(dz * (1 - wx), y) if _needs(y) else None)
+class Minimum(_MaxMin):
+    """z = min(x, y);  dx = dz where x < y (half on ties),  dy = the rest"""
+    op, ufunc, pick = "minimum", staticmethod(np.minimum), staticmethod(np.less)
 
 
 class Where(Function):
@@ -159,38 +280,101 @@ class Where(Function):
     @staticmethod
     def forward(ctx, cond, x, y):
         c = array_of(cond)
-        if c.dtype != np.bool_:
-            raise TypeError(f"where: condition must be a bool tensor, got {c.dtype}; compare first (x > 0)")
-        ctx.save_for_backward(cond, x, y)
-        a, b = binary_arrays(x, y)
+        if getattr(c, "dtype", None) != np.bool_:
+            raise TypeError(f"where: condition must be a bool tensor, got "
+                            f"{getattr(c, 'dtype', type(c).__name__)}; compare first (x > 0)")
+        if not hasattr(array_of(x), "dtype") and not hasattr(array_of(y), "dtype"):
+            dtype = promote_types(x, y)  # two Python numbers: floats give the default dtype
+            if dtype.kind in "fiu":
+                dtype = backend.get_default_dtype() if dtype.kind == "f" else np.dtype(np.int64)
+            a, b = dtype.type(x), dtype.type(y)
+        else:
+            a, b = binary_arrays(x, y)
+        ctx.save_for_backward(cond)
+        ctx.meta = (grad_meta(x), grad_meta(y))
         try:
-            return np.where(c, a, b)
+            return np.asarray(np.where(c, a, b))
         except ValueError:
-            broadcast_shapes("where", np.shape(c), np.shape(a), np.shape(b))
+            _shapes_error("where", c, a, b)
             raise
 
     @staticmethod
     def backward(ctx, dz):
-        cond, x, y = ctx.saved_tensors
-        zero = dz * 0
+        (cond,) = ctx.saved_tensors
+        mx, my = ctx.meta
+        zero = _zeros_like(dz)
         return (None,
-                grad_for(where(cond, dz, zero), x) if _needs(x) else None,
-                grad_for(where(cond, zero, dz), y) if _needs(y) else None)
+                grad_to(where(cond, dz, zero), mx) if mx is not None else None,
+                grad_to(where(cond, zero, dz), my) if my is not None else None)
 
 
-def _needs(t):
-    return isinstance(t, Tensor) and t.requires_grad
+class ClampTensor(Function):
+    """z = min(max(x, lo), hi) with tensor bounds;  dx = dz where lo <= x <= hi,
+    dlo = dz where x < lo (and lo < hi),  dhi = dz where x > hi (or hi < lo)"""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        arrays = [array_of(v) for v in (x, lo, hi) if v is not None]
+        try:
+            shape = np.broadcast_shapes(*(np.shape(v) for v in arrays))
+        except ValueError:
+            _shapes_error("clamp", *arrays)
+        probe = x.array  # PyTorch's result type over (x, lo, hi), 0-d bounds counting as scalars
+        for v in (lo, hi):
+            if v is not None:
+                probe = np.broadcast_to(np.empty((), promote_types(probe, array_of(v))), probe.shape)
+        dtype = probe.dtype
+        z = x.array.astype(dtype, copy=False)
+        if lo is not None:
+            z = np.maximum(z, np.asarray(array_of(lo)).astype(dtype, copy=False))
+        if hi is not None:
+            z = np.minimum(z, np.asarray(array_of(hi)).astype(dtype, copy=False))
+        ctx.save_for_backward(x, lo, hi)
+        return np.asarray(z)
+
+    @staticmethod
+    def backward(ctx, dz):
+        x, lo, hi = ctx.saved_tensors
+        zero = _zeros_like(dz)
+        keep = None
+        if lo is not None:
+            keep = x >= lo
+        if hi is not None:
+            keep = x <= hi if keep is None else logical_and(keep, x <= hi)
+        dlo = dhi = None
+        if _needs(lo):
+            below = x < lo if hi is None else logical_and(x < lo, lo < hi)
+            dlo = grad_for(where(below, dz, zero), lo)
+        if _needs(hi):
+            above = x > hi if lo is None else logical_or(x > hi, hi < lo)
+            dhi = grad_for(where(above, dz, zero), hi)
+        return grad_for(where(keep, dz, zero), x) if _needs(x) else None, dlo, dhi
 
 
 # ---- unary ops: one line each ------------------------------------------------------------------
 class _Unary(Function):
-    """y = f(x);  dx = df(x, y, dy). Subclasses set ``f`` (arrays) and ``df`` (tensors)."""
+    """y = f(x);  dx = df(x, y, dy). Subclasses set ``f`` (arrays), ``df`` (tensors), ``saves``
+    (which of x and y backward reads) and ``kind``: 'float' ops compute integer inputs in the default
+    float dtype, 'act' ops accept floating inputs only, 'any' ops keep the input dtype."""
+
+    saves = "xy"
+    kind = "float"
 
     @staticmethod
     def forward(ctx, x, **params):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{ctx.op}(): argument 'input' must be a Tensor, not {type(x).__name__}")
+        a = x.array
+        if a.dtype.kind in "biu":
+            if ctx.kind == "float":
+                a = a.astype(backend.get_default_dtype())
+            elif ctx.kind == "act":
+                raise RuntimeError(f"{ctx.op}: not implemented for dtype {a.dtype}; convert the input to a "
+                                   "floating dtype first (x.float())")
         ctx.params = params
-        y = ctx.f(x.array, **params)
-        ctx.save_for_backward(x, y)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            y = np.asarray(ctx.f(a, **params))
+        ctx.save_for_backward(x if "x" in ctx.saves else None, y if "y" in ctx.saves else None)
         return y
 
     @staticmethod
@@ -199,41 +383,49 @@ class _Unary(Function):
         return ctx.df(x, y, dy, **ctx.params)
 
 
-def _unary(name, f, df, doc):
-    return type(name, (_Unary,), {"f": staticmethod(f), "df": staticmethod(df), "__doc__": doc})
+def _unary(name, f, df, doc, saves="xy", kind="float"):
+    return type(name, (_Unary,), {"f": staticmethod(f), "df": staticmethod(df), "__doc__": doc,
+                                  "saves": saves, "kind": kind, "op": name.lower()})
+
+
+_K = math.sqrt(2 / math.pi)
 
 
 def _gelu(a, approximate="none"):
     if approximate == "tanh":
-        return 0.5 * a * (1 + np.tanh(_K * (a + 0.044715 * a ** 3)))
-    return 0.5 * a * (1 + _erf(a / math.sqrt(2)))
+        return 0.5 * a * (1 + np.tanh(a.dtype.type(_K) * (a + a.dtype.type(0.044715) * a * a * a)))
+    return a * 0.5 * (1 + _erf(a * a.dtype.type(1 / math.sqrt(2))))
 
 
 def _gelu_grad(x, y, dy, approximate="none"):
     if approximate == "tanh":
-        inner = _K * (x + 0.044715 * x ** 3)
-        t = tanh(inner)
+        t = tanh(_K * (x + 0.044715 * x * x * x))
         return dy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _K * (1 + 3 * 0.044715 * x * x))
     cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
     pdf = exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
     return dy * (cdf + x * pdf)
 
 
-_K = math.sqrt(2 / math.pi)
-
-
 def _erf(a):
-    try:
-        from scipy.special import erf as scipy_erf
-        return scipy_erf(a).astype(a.dtype, copy=False)
-    except ImportError:
-        return _erf_numpy(a)
-
-
-def _erf_numpy(a):
-    """erf to float64 precision without SciPy (the Python math.erf, vectorized)."""
-    flat = np.asarray(a, dtype=np.float64).reshape(-1)
-    return np.fromiter((math.erf(v) for v in flat), np.float64, flat.size).reshape(np.shape(a)).astype(a.dtype)
+    """erf to float64 accuracy (a few ulp), vectorized; the result has ``a``'s dtype."""
+    x = np.asarray(a, dtype=np.float64)
+    ax = np.abs(x)
+    out = np.empty_like(x)
+    small = ax < 1.5
+    # |x| < 1.5: erf x = 2/√π · e^(-x²) · Σₙ 2ⁿ x^(2n+1) / (1·3·5···(2n+1)), all terms positive
+    xs = ax[small]
+    term, total, two_x2 = xs.copy(), xs.copy(), 2 * xs * xs
+    for n in range(1, 36):
+        term *= two_x2 / (2 * n + 1)
+        total += term
+    out[small] = (2 / math.sqrt(math.pi)) * np.exp(-xs * xs) * total
+    # |x| >= 1.5: erfc x = e^(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated backwards
+    xl = np.minimum(ax[~small], 30.0)
+    frac = xl.copy()
+    for k in range(120, 0, -1):
+        frac = xl + (k / 2) / frac
+    out[~small] = 1 - np.exp(-xl * xl) / (math.sqrt(math.pi) * frac)
+    return np.copysign(out, x).astype(np.result_type(a), copy=False)
 
 
 def _sigmoid(a):
@@ -248,44 +440,21 @@ def _sigmoid(a):
 
 def _softplus(a, beta=1.0, threshold=20.0):
     ba = a * beta
-    return np.where(ba > threshold, a, np.logaddexp(0, ba) / beta).astype(a.dtype, copy=False)
+    return np.where(ba > threshold, a, np.log1p(np.exp(ba)) / beta).astype(a.dtype, copy=False)
 
 
-Neg = _unary("Neg", np.negative, lambda x, y, dy: -dy, "y = -x;  dx = -dy")
-Abs = _unary("Abs", np.abs, lambda x, y, dy: dy * sign(x), "y = |x|;  dx = dy * sign(x)")
-Exp = _unary("Exp", np.exp, lambda x, y, dy: dy * y, "y = eˣ;  dx = dy * y")
-Expm1 = _unary("Expm1", np.expm1, lambda x, y, dy: dy * (y + 1), "y = eˣ - 1;  dx = dy * (y + 1)")
-Log = _unary("Log", np.log, lambda x, y, dy: dy / x, "y = ln x;  dx = dy / x")
-Log1p = _unary("Log1p", np.log1p, lambda x, y, dy: dy / (x + 1), "y = ln(1 + x);  dx = dy / (1 + x)")
-Sqrt = _unary("Sqrt", np.sqrt, lambda x, y, dy: dy / (2 * y), "y = √x;  dx = dy / (2y)")
-Rsqrt = _unary("Rsqrt", lambda a: 1 / np.sqrt(a), lambda x, y, dy: dy * -0.5 * y * y * y,
-               "y = 1/√x;  dx = -dy * y³ / 2")
-Reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda x, y, dy: -dy * y * y, "y = 1/x;  dx = -dy * y²")
-Sin = _unary("Sin", np.sin, lambda x, y, dy: dy * cos(x), "y = sin x;  dx = dy * cos x")
-Cos = _unary("Cos", np.cos, lambda x, y, dy: -dy * sin(x), "y = cos x;  dx = -dy * sin x")
-Tanh = _unary("Tanh", np.tanh, lambda x, y, dy: dy * (1 - y * y), "y = tanh x;  dx = dy * (1 - y²)")
-Sigmoid = _unary("Sigmoid", _sigmoid, lambda x, y, dy: dy * y * (1 - y), "y = σ(x);  dx = dy * y(1 - y)")
-Erf = _unary("Erf", _erf, lambda x, y, dy: dy * (2 / math.sqrt(math.pi)) * exp(-x * x),
-             "y = erf x;  dx = dy * 2/√π * exp(-x²)")
-Relu = _unary("Relu", lambda a: np.maximum(a, 0), lambda x, y, dy: dy * (x > 0).to(dy.dtype),
-              "y = max(x, 0);  dx = dy * [x > 0]")
-LeakyRelu = _unary("LeakyRelu", lambda a, negative_slope=0.01: np.where(a > 0, a, a * negative_slope),
-                   lambda x, y, dy, negative_slope=0.01: dy * where(x > 0, 1.0, negative_slope).to(dy.dtype),
-                   "y = x if x > 0 else a·x;  dx = dy * (1 if x > 0 else a)")
-Elu = _unary("Elu", lambda a, alpha=1.0: np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0))),
-             lambda x, y, dy, alpha=1.0: dy * where(x > 0, 1.0, y + alpha).to(dy.dtype),
-             "y = x if x > 0 else α(eˣ - 1);  dx = dy * (1 if x > 0 else y + α)")
-Gelu = _unary("Gelu", _gelu, _gelu_grad,
-              "y = x·Φ(x) (or its tanh approximation);  dx = dy * (Φ(x) + x·φ(x))")
-Silu = _unary("Silu", lambda a: a * _sigmoid(a),
-              lambda x, y, dy: dy * (sigmoid(x) * (1 + x * (1 - sigmoid(x)))),
-              "y = x·σ(x);  dx = dy * σ(x)(1 + x(1 - σ(x)))")
-Softplus = _unary("Softplus", _softplus,
-                  lambda x, y, dy, beta=1.0, threshold=20.0: dy * where(x * beta > threshold, 1.0, sigmoid(x * beta)).to(dy.dtype),
-                  "y = ln(1 + e^(βx))/β;  dx = dy * σ(βx)")
-Clamp = _unary("Clamp", lambda a, min=None, max=None: np.clip(a, min, max),
-               lambda x, y, dy, min=None, max=None: dy * _inside(x, min, max),
-               "y = min(max(x, lo), hi);  dx = dy * [lo <= x <= hi]")
+def _clamp_arrays(a, min=None, max=None):
+    probe = a
+    for bound in (min, max):
+        if bound is not None:
+            probe = np.broadcast_to(np.empty((), promote_types(probe, bound)), a.shape)
+    dtype = probe.dtype
+    a = a.astype(dtype, copy=False)
+    if min is not None:
+        a = np.maximum(a, dtype.type(min))
+    if max is not None:
+        a = np.minimum(a, dtype.type(max))
+    return a
 
 
 def _inside(x, lo, hi):
@@ -294,89 +463,144 @@ def _inside(x, lo, hi):
         mask = x >= lo
     if hi is not None:
         mask = (x <= hi) if mask is None else logical_and(mask, x <= hi)
-    return mask.to(x.dtype)
+    return mask
+
+
+Neg = _unary("Neg", np.negative, lambda x, y, dy: -dy, "y = -x;  dx = -dy", saves="", kind="any")
+Abs = _unary("Abs", np.abs, lambda x, y, dy: dy * sign(x), "y = |x|;  dx = dy * sign(x)", saves="x", kind="any")
+Sign = _unary("Sign", np.sign, lambda x, y, dy: _zeros_like(dy), "y = sign x;  dx = 0", saves="", kind="any")
+Exp = _unary("Exp", np.exp, lambda x, y, dy: dy * y, "y = eˣ;  dx = dy * y", saves="y")
+Expm1 = _unary("Expm1", np.expm1, lambda x, y, dy: dy * (y + 1), "y = eˣ - 1;  dx = dy * (y + 1)", saves="y")
+Log = _unary("Log", np.log, lambda x, y, dy: dy / x, "y = ln x;  dx = dy / x", saves="x")
+Log1p = _unary("Log1p", np.log1p, lambda x, y, dy: dy / (x + 1), "y = ln(1 + x);  dx = dy / (1 + x)", saves="x")
+Sqrt = _unary("Sqrt", np.sqrt, lambda x, y, dy: dy / (2 * y), "y = √x;  dx = dy / (2y)", saves="y")
+Rsqrt = _unary("Rsqrt", lambda a: 1 / np.sqrt(a), lambda x, y, dy: dy * -0.5 * y * y * y,
+               "y = 1/√x;  dx = -dy * y³ / 2", saves="y")
+Reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda x, y, dy: -dy * y * y, "y = 1/x;  dx = -dy * y²",
+                    saves="y")
+Sin = _unary("Sin", np.sin, lambda x, y, dy: dy * cos(x), "y = sin x;  dx = dy * cos x", saves="x")
+Cos = _unary("Cos", np.cos, lambda x, y, dy: -dy * sin(x), "y = cos x;  dx = -dy * sin x", saves="x")
+Tanh = _unary("Tanh", np.tanh, lambda x, y, dy: dy * (1 - y * y), "y = tanh x;  dx = dy * (1 - y²)", saves="y")
+Sigmoid = _unary("Sigmoid", _sigmoid, lambda x, y, dy: dy * y * (1 - y), "y = σ(x);  dx = dy * y(1 - y)",
+                 saves="y")
+Erf = _unary("Erf", _erf, lambda x, y, dy: dy * (2 / math.sqrt(math.pi)) * exp(-x * x),
+             "y = erf x;  dx = dy * 2/√π * exp(-x²)", saves="x")
+Relu = _unary("Relu", lambda a: np.maximum(a, 0), lambda x, y, dy: where(y > 0, dy, _zeros_like(dy)),
+              "y = max(x, 0);  dx = dy * [y > 0]", saves="y", kind="any")
+LeakyRelu = _unary("LeakyRelu", lambda a, negative_slope=0.01: np.where(a > 0, a, a * negative_slope),
+                   lambda x, y, dy, negative_slope=0.01: where(x > 0, dy, dy * negative_slope),
+                   "y = x if x > 0 else a·x;  dx = dy * (1 if x > 0 else a)", saves="x", kind="act")
+Elu = _unary("Elu", lambda a, alpha=1.0: np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0))),
+             lambda x, y, dy, alpha=1.0: where(x > 0, dy, dy * (y + alpha)),
+             "y = x if x > 0 else α(eˣ - 1);  dx = dy * (1 if x > 0 else y + α)", kind="act")
+Gelu = _unary("Gelu", _gelu, _gelu_grad, "y = x·Φ(x) (or its tanh approximation);  dx = dy * (Φ(x) + x·φ(x))",
+              saves="x", kind="act")
+Silu = _unary("Silu", lambda a: a * _sigmoid(a),
+              lambda x, y, dy: dy * (sigmoid(x) * (1 + x * (1 - sigmoid(x)))),
+              "y = x·σ(x);  dx = dy * σ(x)(1 + x(1 - σ(x)))", saves="x", kind="act")
+Softplus = _unary("Softplus", _softplus,
+                  lambda x, y, dy, beta=1.0, threshold=20.0: where(x * beta > threshold, dy, dy * sigmoid(x * beta)),
+                  "y = ln(1 + e^(βx))/β (x where βx > threshold);  dx = dy * σ(βx) (dy there)", saves="x",
+                  kind="act")
+Clamp = _unary("Clamp", _clamp_arrays,
+               lambda x, y, dy, min=None, max=None: where(_inside(x, min, max), dy, _zeros_like(dy)),
+               "y = min(max(x, lo), hi);  dx = dy * [lo <= x <= hi]", saves="x", kind="any")
 
 
 # ---- functional forms --------------------------------------------------------------------------
-def add(x, y, alpha=1):
-    """x + alpha * y, broadcasting."""
-    return Add.apply(x, y if alpha == 1 else y * alpha)
+def add(input, other, *, alpha=1):
+    """input + alpha * other, broadcasting with PyTorch's type promotion."""
+    return Add.apply(input, other if alpha == 1 else other * alpha)
 
 
-def sub(x, y, alpha=1):
-    """x - alpha * y, broadcasting."""
-    return Sub.apply(x, y if alpha == 1 else y * alpha)
+def sub(input, other, *, alpha=1):
+    """input - alpha * other, broadcasting."""
+    return Sub.apply(input, other if alpha == 1 else other * alpha)
 
 
-def mul(x, y):
-    return Mul.apply(x, y)
+def mul(input, other):
+    """input * other element-wise, broadcasting."""
+    return Mul.apply(input, other)
 
 
-def div(x, y, rounding_mode=None):
-    """x / y (true division); ``rounding_mode`` 'trunc' or 'floor' gives integer-valued results."""
+def div(input, other, *, rounding_mode=None):
+    """input / other. Without ``rounding_mode`` this is true division (integers divide as floats);
+    'trunc' rounds the quotient toward zero and 'floor' down, keeping the promoted dtype."""
     if rounding_mode is None:
-        return Div.apply(x, y)
-    a, b = binary_arrays(x, y)
-    op = np.floor_divide if rounding_mode == "floor" else lambda p, q: np.trunc(p / q).astype(np.result_type(p, q))
-    return Tensor._make(np.asarray(op(a, b)), False, None, 0)
+        return Div.apply(input, other)
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div: expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"{rounding_mode!r}")
+    return DivRounded.apply(input, other, rounding_mode)
 
 
-def pow(x, y):
-    return Pow.apply(x, y)
+def pow(input, exponent):
+    """input ** exponent element-wise (either may be a Python number)."""
+    return Pow.apply(input, exponent)
 
 
-def neg(x):
-    return Neg.apply(x)
+def neg(input):
+    """-input element-wise."""
+    if isinstance(input, Tensor) and input.dtype == np.bool_:
+        raise RuntimeError("neg: negation, the `-` operator, on a bool tensor is not supported; to invert a "
+                           "mask use the `~` or logical_not() operator instead")
+    return Neg.apply(input)
 
 
-def maximum(x, y):
-    return Maximum.apply(x, y)
+def maximum(input, other):
+    """The element-wise maximum (NaN propagates); on ties the gradient is split evenly."""
+    return Maximum.apply(input, other)
 
 
-def minimum(x, y):
-    return Minimum.apply(x, y)
+def minimum(input, other):
+    """The element-wise minimum (NaN propagates); on ties the gradient is split evenly."""
+    return Minimum.apply(input, other)
 
 
-def where(cond, x=None, y=None):
-    """Elements of ``x`` where ``cond`` else of ``y``, broadcasting; ``where(cond)`` alone gives the
-    indices of the true elements, like ``nonzero(as_tuple=True)``."""
-    if x is None and y is None:
-        return tuple(Tensor._make(i.astype(np.int64), False, None, 0) for i in np.nonzero(array_of(cond)))
-    return Where.apply(cond, x, y)
+def where(condition, input=None, other=None):
+    """Elements of ``input`` where ``condition`` else of ``other``, broadcasting; ``where(cond)``
+    alone gives the indices of the true elements, like ``nonzero(as_tuple=True)``."""
+    if input is None and other is None:
+        return tuple(Tensor._make(i.astype(np.int64), False, None, 0) for i in np.nonzero(array_of(condition)))
+    return Where.apply(condition, input, other)
 
 
-def lerp(start, end, weight):
-    """start + weight * (end - start)."""
-    return start + weight * (end - start)
+def lerp(input, end, weight):
+    """input + weight * (end - input), computed as PyTorch does (from ``end`` when weight >= 0.5)."""
+    arrays = [array_of(v) for v in (input, end, weight)]
+    try:
+        np.broadcast_shapes(*(np.shape(a) for a in arrays))
+    except ValueError:
+        _shapes_error("lerp", *arrays)
+    diff = end - input
+    if isinstance(weight, Tensor):
+        return where(abs(weight) < 0.5, input + weight * diff, end - diff * (1 - weight))
+    return input + weight * diff if builtins.abs(weight) < 0.5 else end - diff * (1 - weight)
 
 
-def clamp(x, min=None, max=None):
-    """Clip ``x`` to [min, max] (either may be None; tensors clamp element-wise)."""
+def clamp(input, min=None, max=None):
+    """Clip ``input`` to [min, max] (either may be None; tensor bounds clamp element-wise and get
+    gradients where they are the selected value)."""
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = x if min is None else maximum(x, min)
-        return out if max is None else minimum(out, max)
-    return Clamp.apply(x, min=min, max=max)
+        return ClampTensor.apply(input, min, max)
+    return Clamp.apply(input, min=min, max=max)
 
 
 clip = clamp
 
 
-def sign(x):
-    """-1, 0 or 1 by the sign of each element (zero gradient)."""
-    return Tensor._make(np.sign(x.array), False, None, 0)
-
-
 def _unary_fn(cls, doc):
-    def fn(x):
-        return cls.apply(x)
+    def fn(input):
+        return cls.apply(input)
     fn.__doc__ = doc
     fn.__name__ = cls.__name__.lower()
     return fn
 
 
 abs = _unary_fn(Abs, "|x| element-wise.")
+sign = _unary_fn(Sign, "-1, 0 or 1 by the sign of each element (zero gradient).")
 exp = _unary_fn(Exp, "eˣ element-wise.")
 expm1 = _unary_fn(Expm1, "eˣ - 1, accurate near 0.")
 log = _unary_fn(Log, "Natural logarithm element-wise.")
@@ -388,49 +612,52 @@ sin = _unary_fn(Sin, "sin x element-wise.")
 cos = _unary_fn(Cos, "cos x element-wise.")
 tanh = _unary_fn(Tanh, "tanh x element-wise.")
 sigmoid = _unary_fn(Sigmoid, "The logistic function 1/(1 + e⁻ˣ), stable for large |x|.")
-erf = _unary_fn(Erf, "The error function.")
+erf = _unary_fn(Erf, "The error function (float64-accurate without SciPy).")
 relu = _unary_fn(Relu, "max(x, 0) element-wise.")
 silu = _unary_fn(Silu, "x·σ(x) (swish).")
+subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
 
 
-def leaky_relu(x, negative_slope=0.01):
+def leaky_relu(input, negative_slope=0.01):
     """x if x > 0 else negative_slope·x."""
-    return LeakyRelu.apply(x, negative_slope=negative_slope)
+    return LeakyRelu.apply(input, negative_slope=negative_slope)
 
 
-def elu(x, alpha=1.0):
+def elu(input, alpha=1.0):
     """x if x > 0 else alpha·(eˣ - 1)."""
-    return Elu.apply(x, alpha=alpha)
+    return Elu.apply(input, alpha=alpha)
 
 
-def gelu(x, approximate="none"):
+def gelu(input, approximate="none"):
     """x·Φ(x), Φ the standard normal CDF; ``approximate='tanh'`` for the tanh approximation."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return Gelu.apply(x, approximate=approximate)
+    return Gelu.apply(input, approximate=approximate)
 
 
-def softplus(x, beta=1.0, threshold=20.0):
-    """ln(1 + e^(βx))/β; linear where βx > threshold."""
-    return Softplus.apply(x, beta=beta, threshold=threshold)
+def softplus(input, beta=1.0, threshold=20.0):
+    """ln(1 + e^(βx))/β; reverts to x where βx > threshold."""
+    return Softplus.apply(input, beta=beta, threshold=threshold)
 
 
 # ---- comparison and logic (no gradient) --------------------------------------------------------
-def _compare(ufunc, name):
-    def fn(x, y):
-        a, b = binary_arrays(x, y)
+def _compare(ufunc, name, none_result=None):
+    def fn(input, other):
+        if other is None and none_result is not None:  # x == None is False, like PyTorch
+            return none_result
+        a, b = binary_arrays(input, other)
         try:
             return Tensor._make(np.asarray(ufunc(a, b)), False, None, 0)
         except ValueError:
-            broadcast_shapes(name, np.shape(a), np.shape(b))
+            _shapes_error(name, a, b)
             raise
     fn.__name__ = name
-    fn.__doc__ = f"Element-wise ``{name}`` as a bool tensor (no gradient)."
+    fn.__doc__ = f"Element-wise ``{name}`` as a bool tensor (no gradient), broadcasting."
     return fn
 
 
-eq = _compare(np.equal, "eq")
-ne = _compare(np.not_equal, "ne")
+eq = _compare(np.equal, "eq", none_result=False)
+ne = _compare(np.not_equal, "ne", none_result=True)
 lt = _compare(np.less, "lt")
 le = _compare(np.less_equal, "le")
 gt = _compare(np.greater, "gt")
@@ -440,24 +667,48 @@ logical_or = _compare(np.logical_or, "logical_or")
 logical_xor = _compare(np.logical_xor, "logical_xor")
 
 
-def logical_not(x):
+def _bitwise(ufunc, name):
+    def fn(x, y):
+        a, b = binary_arrays(x, y)
+        if np.result_type(a, b).kind not in "biu":
+            raise TypeError(f"{name}: only integer and bool tensors are supported, got {np.result_type(a, b)}")
+        return Tensor._make(np.asarray(ufunc(a, b)), False, None, 0)
+    fn.__name__ = name
+    fn.__doc__ = f"Element-wise ``{name}`` of integer or bool tensors (``&``, ``|``, ``^``)."
+    return fn
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+
+
+def bitwise_not(x):
+    """Element-wise not of an integer or bool tensor (``~x``)."""
+    a = array_of(x)
+    if a.dtype.kind not in "biu":
+        raise TypeError(f"bitwise_not: only integer and bool tensors are supported, got {a.dtype}")
+    return Tensor._make(np.invert(a), False, None, 0)
+
+
+def logical_not(input):
     """Element-wise not, as a bool tensor."""
-    return Tensor._make(np.logical_not(array_of(x)), False, None, 0)
+    return Tensor._make(np.asarray(np.logical_not(array_of(input))), False, None, 0)
 
 
-def isnan(x):
-    """True where ``x`` is NaN."""
-    return Tensor._make(np.isnan(x.array), False, None, 0)
+def isnan(input):
+    """True where ``input`` is NaN."""
+    return Tensor._make(np.asarray(np.isnan(input.array)), False, None, 0)
 
 
-def isinf(x):
-    """True where ``x`` is +inf or -inf."""
-    return Tensor._make(np.isinf(x.array), False, None, 0)
+def isinf(input):
+    """True where ``input`` is +inf or -inf."""
+    return Tensor._make(np.asarray(np.isinf(input.array)), False, None, 0)
 
 
-def isfinite(x):
-    """True where ``x`` is neither NaN nor infinite."""
-    return Tensor._make(np.isfinite(x.array), False, None, 0)
+def isfinite(input):
+    """True where ``input`` is neither NaN nor infinite."""
+    return Tensor._make(np.asarray(np.isfinite(input.array)), False, None, 0)
 
 
 # ---- dtype conversion --------------------------------------------------------------------------
@@ -476,12 +727,15 @@ class Cast(Function):
 
 METHODS = {
     "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div, "divide": div,
-    "true_divide": div, "pow": pow, "neg": neg, "negative": neg, "abs": abs, "sign": sign,
+    "true_divide": div, "remainder": remainder, "floor_divide": floor_divide, "pow": pow, "neg": neg,
+    "negative": neg, "abs": abs, "absolute": abs, "sign": sign,
     "reciprocal": reciprocal, "sqrt": sqrt, "rsqrt": rsqrt, "exp": exp, "log": log, "log1p": log1p,
     "expm1": expm1, "sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid, "erf": erf, "relu": relu,
     "leaky_relu": leaky_relu, "elu": elu, "gelu": gelu, "silu": silu, "softplus": softplus, "clamp": clamp,
-    "clip": clamp, "maximum": maximum, "minimum": minimum, "where": lambda self, cond, other: where(cond, self, other),
-    "lerp": lerp, "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "logical_and": logical_and,
-    "logical_or": logical_or, "logical_xor": logical_xor, "logical_not": logical_not, "isnan": isnan,
-    "isinf": isinf, "isfinite": isfinite,
+    "clip": clamp, "maximum": maximum, "minimum": minimum,
+    "where": lambda self, condition, other: where(condition, self, other),
+    "lerp": lerp, "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "greater": gt, "less": lt,
+    "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
+    "logical_not": logical_not, "isnan": isnan, "isinf": isinf, "isfinite": isfinite,
+    "bitwise_and": bitwise_and, "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor, "bitwise_not": bitwise_not,
 }

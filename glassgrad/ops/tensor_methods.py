@@ -118,10 +118,13 @@ _OPERATORS = {
     "__add__": "add", "__sub__": "sub", "__mul__": "mul", "__truediv__": "div", "__pow__": "pow",
     "__matmul__": "matmul", "__eq__": "eq", "__ne__": "ne", "__lt__": "lt", "__le__": "le",
     "__gt__": "gt", "__ge__": "ge", "__neg__": "neg", "__abs__": "abs",
-    "__and__": "logical_and", "__or__": "logical_or", "__xor__": "logical_xor", "__invert__": "logical_not",
+    "__and__": "bitwise_and", "__or__": "bitwise_or", "__xor__": "bitwise_xor", "__invert__": "bitwise_not",
+    "__mod__": "remainder", "__floordiv__": "floor_divide",
 }
 _REFLECTED = {"__radd__": "add", "__rsub__": "sub", "__rmul__": "mul", "__rtruediv__": "div",
-              "__rpow__": "pow", "__rmatmul__": "matmul"}
+              "__rpow__": "pow", "__rmatmul__": "matmul", "__rmod__": "remainder",
+              "__rfloordiv__": "floor_divide", "__rand__": "bitwise_and", "__ror__": "bitwise_or",
+              "__rxor__": "bitwise_xor"}
 _INPLACE_OPERATORS = {"__iadd__": "add", "__isub__": "sub", "__imul__": "mul", "__itruediv__": "div",
                       "__ipow__": "pow"}
 # in-place methods PyTorch users reach for; each is derived from the out-of-place op of the same name
