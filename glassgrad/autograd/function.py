@@ -60,7 +60,7 @@ class Function:
                 "tensors after they were freed). Saved buffers are freed by backward; call "
                 ".backward(retain_graph=True) the first time if you need to backward again.")
         out = []
-        for kind, obj, version in saved:
+        for kind, obj, version, value in saved:
             if kind == _TENSOR:
                 if obj._version != version:
                     raise RuntimeError(
@@ -68,7 +68,8 @@ class Function:
                         f"inplace operation: [{obj.dtype} {list(obj.shape)}], used by {self.name()}, is at "
                         f"version {obj._version}; expected version {version} instead. Use an out-of-place "
                         "op (x = x + 1 instead of x += 1) or .clone() before the in-place op.")
-                out.append(obj)
+                # a non-leaf comes back as it was when saved, even if an in-place op rebound it since
+                out.append(obj if value is None else Tensor._make(*value))
             elif kind == _OUTPUT:
                 nr, array, ref = obj
                 t = ref() if ref is not None else None
@@ -81,6 +82,14 @@ class Function:
             else:
                 out.append(obj)
         return tuple(out)
+
+    def _rebound(self, tensor):
+        """``tensor`` was rebound to this node's output by an in-place op (``h.relu_()``): this
+        node saved its old value by value, so the version bump is no change for it."""
+        if self._saved:
+            for entry in self._saved:
+                if entry[1] is tensor:
+                    entry[2] = tensor._version
 
     def mark_non_differentiable(self, *outputs):
         """Mark outputs (arrays or tensors returned by forward) that get no gradient."""
@@ -181,22 +190,25 @@ def _wrap(out, node, nr):
 
 
 def _pack_saved(items, outs):
+    """Saved items as [kind, object, version at save time, (array, requires_grad, grad_fn, nr) of a
+    non-leaf tensor or None]."""
     packed = []
     for item in items:
         if isinstance(item, Tensor):
-            packed.append((_TENSOR, item, item._version))
+            value = None if item.grad_fn is None else (item.array, item._rg, item.grad_fn, item._output_nr)
+            packed.append([_TENSOR, item, item._version, value])
         elif not hasattr(item, "shape"):  # None or a Python number: kept as is
-            packed.append((_CONSTANT, item, 0))
+            packed.append([_CONSTANT, item, 0, None])
         else:
             for nr, t in enumerate(outs):
                 if t.array is item:
                     if t.grad_fn is None:  # a non-differentiable output: no link to this node
-                        packed.append((_TENSOR, t, t._version))
+                        packed.append([_TENSOR, t, t._version, None])
                     else:
-                        packed.append((_OUTPUT, (nr, item, weakref.ref(t)), t._version))
+                        packed.append([_OUTPUT, (nr, item, weakref.ref(t)), t._version, None])
                     break
             else:
-                packed.append((_CONSTANT, Tensor._make(item, False, None, 0), 0))
+                packed.append([_CONSTANT, Tensor._make(item, False, None, 0), 0, None])
     return packed
 
 
@@ -231,7 +243,7 @@ class _OnceDifferentiable(Function):
 
 def _saved_anchor(ctx):
     """A saved tensor of ``ctx`` that requires grad (an output or an input), or None."""
-    for kind, obj, _ in ctx._saved or ():
+    for kind, obj, _, _ in ctx._saved or ():
         if kind == _TENSOR and obj._rg:
             return obj
         if kind == _OUTPUT:
