@@ -1,5 +1,6 @@
 """``glassgrad.nn.functional`` (``F``): the stateless forms of the layers, activations and losses."""
 from ...ops.elementwise import elu, gelu, leaky_relu, relu, sigmoid, silu, softplus, tanh  # noqa: F401
+from ...ops.indexing import one_hot  # noqa: F401
 from ...ops.shape import pad  # noqa: F401
 from .activation import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
