@@ -7,6 +7,8 @@ into ``.grad``; ``grad()`` instead hands the gradients of chosen inputs back.
 """
 import sys
 
+import numpy as np
+
 from ..backend import namespace
 from .grad_mode import state
 from .tensor import Tensor
@@ -221,7 +223,11 @@ def _call_backward(node, grads):
             if g is None:
                 shape, dtype, xp = node._output_meta[nr]
                 grads[nr] = Tensor._make(xp.zeros(shape, dtype), False, None, 0)
-    results = type(node).backward(node, *grads)
+    raw = node.raw_backward
+    if raw is not None and not state.enabled:  # no graph of the backward pass wanted: raw arrays
+        results = raw(node, *[g.array for g in grads])
+    else:
+        results = type(node).backward(node, *grads)
     if type(results) is not tuple:
         results = (results,)
     n = len(node._edges)
@@ -229,9 +235,13 @@ def _call_backward(node, grads):
         results = _fix_count(node, results, n)
     for r in results:
         if r is not None and not isinstance(r, Tensor):  # arrays (from raw-array backwards)
-            return tuple(r if r is None or isinstance(r, Tensor) else Tensor._make(r, False, None, 0)
-                         for r in results)
+            return tuple(r if r is None or isinstance(r, Tensor) else _wrap_array(r) for r in results)
     return results
+
+
+def _wrap_array(r):
+    # NumPy returns 0-d results as scalars (np.float32...): make them 0-d arrays again
+    return Tensor._make(np.asarray(r) if isinstance(r, np.generic) else r, False, None, 0)
 
 
 def _fix_count(node, results, n):

@@ -30,6 +30,10 @@ class Function:
     # edges to the nodes (or leaf tensors) of its inputs.
     _saved = ()
     _pre_hooks = None
+    # Optional: ``raw_backward(ctx, *grad_arrays)`` computes the same gradients as ``backward`` on raw
+    # arrays (reading ``ctx.saved_arrays``). The engine uses it when no graph of the backward pass
+    # is needed (``create_graph=False``): the hot ops skip the per-op overhead of the tensor path.
+    raw_backward = None
     _trace = None
     _non_diff = ()
 
@@ -82,6 +86,11 @@ class Function:
             else:
                 out.append(obj)
         return tuple(out)
+
+    @property
+    def saved_arrays(self):
+        """``saved_tensors`` as raw arrays (Python numbers and None as they were saved)."""
+        return tuple(t.array if isinstance(t, Tensor) else t for t in self.saved_tensors)
 
     def _rebound(self, tensor):
         """``tensor`` was rebound to this node's output by an in-place op (``h.relu_()``): this

@@ -94,6 +94,25 @@ def sum_to(grad, shape, dtype=None):
     return grad
 
 
+def sum_to_array(g, shape, dtype=None):
+    """``sum_to`` on raw arrays, for the ops' ``raw_backward``."""
+    if g.shape != tuple(shape):
+        lead = g.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+        if axes:
+            g = g.sum(axis=axes, keepdims=True)
+        if lead or g.shape != tuple(shape):
+            g = g.reshape(shape)
+    if dtype is not None and g.dtype != dtype:
+        g = g.astype(dtype)
+    return g
+
+
+def raw_grad_to(g, meta):
+    """``grad_to`` on raw arrays: ``g`` reduced to the (shape, dtype) in ``meta``, or None."""
+    return None if meta is None else sum_to_array(g, meta[0], meta[1])
+
+
 def grad_for(g, x):
     """``g`` reduced to the shape and dtype of input ``x``; None when ``x`` needs no gradient."""
     if not isinstance(x, Tensor) or not x.requires_grad:

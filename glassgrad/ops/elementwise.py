@@ -13,7 +13,7 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ._util import array_of, binary_arrays, broadcast_shapes, grad_for, grad_meta, grad_to, promote_types
+from ._util import raw_grad_to, array_of, binary_arrays, broadcast_shapes, grad_for, grad_meta, grad_to, promote_types
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "remainder",
            "floor_divide", "pow", "neg",
@@ -40,8 +40,7 @@ def _shapes_error(op, *arrays):
 def _binary_forward(op, ufunc, x, y):
     a, b = binary_arrays(x, y)
     try:
-        with np.errstate(invalid="ignore", over="ignore"):
-            return np.asarray(ufunc(a, b))
+        return np.asarray(ufunc(a, b))
     except (ValueError, TypeError):
         _shapes_error(op, a, b)
         raise
@@ -59,6 +58,11 @@ class Add(Function):
     def backward(ctx, dz):
         mx, my = ctx.meta
         return grad_to(dz, mx), grad_to(dz, my)
+
+    @staticmethod
+    def raw_backward(ctx, dz):
+        mx, my = ctx.meta
+        return raw_grad_to(dz, mx), raw_grad_to(dz, my)
 
 
 class Sub(Function):
@@ -78,6 +82,11 @@ class Sub(Function):
         mx, my = ctx.meta
         return grad_to(dz, mx), grad_to(-dz, my) if my is not None else None
 
+    @staticmethod
+    def raw_backward(ctx, dz):
+        mx, my = ctx.meta
+        return raw_grad_to(dz, mx), raw_grad_to(-dz, my) if my is not None else None
+
 
 class Mul(Function):
     """z = x * y;  dx = dz * y,  dy = dz * x"""
@@ -94,6 +103,13 @@ class Mul(Function):
         mx, my = ctx.meta
         return (grad_to(dz * y, mx) if mx is not None else None,
                 grad_to(dz * x, my) if my is not None else None)
+
+    @staticmethod
+    def raw_backward(ctx, dz):
+        x, y = ctx.saved_arrays
+        mx, my = ctx.meta
+        return (raw_grad_to(dz * y, mx) if mx is not None else None,
+                raw_grad_to(dz * x, my) if my is not None else None)
 
 
 def _true_division_arrays(x, y):
@@ -383,9 +399,24 @@ class _Unary(Function):
         return ctx.df(x, y, dy, **ctx.params)
 
 
-def _unary(name, f, df, doc, saves="xy", kind="float"):
+def _raw_unary_backward(ctx, dy):
+    x, y = ctx.saved_arrays
+    return ctx.df(x, y, dy, **ctx.params)
+
+
+def _raw_unary_backward_quiet(ctx, dy):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 1/0 -> inf, like PyTorch
+        return _raw_unary_backward(ctx, dy)
+
+
+def _unary(name, f, df, doc, saves="xy", kind="float", raw=False):
+    """A unary op class. ``raw=True`` when ``df`` uses arithmetic operators only: then the same
+    formula also runs on raw arrays, the engine's fast path when no double backward is wanted
+    (``raw="quiet"`` when it may divide by zero: NumPy's warnings are silenced)."""
     return type(name, (_Unary,), {"f": staticmethod(f), "df": staticmethod(df), "__doc__": doc,
-                                  "saves": saves, "kind": kind, "op": name.lower()})
+                                  "saves": saves, "kind": kind, "op": name.lower(),
+                                  "raw_backward": None if not raw else staticmethod(
+                                      _raw_unary_backward_quiet if raw == "quiet" else _raw_unary_backward)})
 
 
 _K = math.sqrt(2 / math.pi)
@@ -466,27 +497,28 @@ def _inside(x, lo, hi):
     return mask
 
 
-Neg = _unary("Neg", np.negative, lambda x, y, dy: -dy, "y = -x;  dx = -dy", saves="", kind="any")
+Neg = _unary("Neg", np.negative, lambda x, y, dy: -dy, "y = -x;  dx = -dy", saves="", kind="any", raw=True)
 Abs = _unary("Abs", np.abs, lambda x, y, dy: dy * sign(x), "y = |x|;  dx = dy * sign(x)", saves="x", kind="any")
 Sign = _unary("Sign", np.sign, lambda x, y, dy: _zeros_like(dy), "y = sign x;  dx = 0", saves="", kind="any")
-Exp = _unary("Exp", np.exp, lambda x, y, dy: dy * y, "y = eˣ;  dx = dy * y", saves="y")
-Expm1 = _unary("Expm1", np.expm1, lambda x, y, dy: dy * (y + 1), "y = eˣ - 1;  dx = dy * (y + 1)", saves="y")
-Log = _unary("Log", np.log, lambda x, y, dy: dy / x, "y = ln x;  dx = dy / x", saves="x")
-Log1p = _unary("Log1p", np.log1p, lambda x, y, dy: dy / (x + 1), "y = ln(1 + x);  dx = dy / (1 + x)", saves="x")
-Sqrt = _unary("Sqrt", np.sqrt, lambda x, y, dy: dy / (2 * y), "y = √x;  dx = dy / (2y)", saves="y")
+Exp = _unary("Exp", np.exp, lambda x, y, dy: dy * y, "y = eˣ;  dx = dy * y", saves="y", raw=True)
+Expm1 = _unary("Expm1", np.expm1, lambda x, y, dy: dy * (y + 1), "y = eˣ - 1;  dx = dy * (y + 1)", saves="y", raw=True)
+Log = _unary("Log", np.log, lambda x, y, dy: dy / x, "y = ln x;  dx = dy / x", saves="x", raw="quiet")
+Log1p = _unary("Log1p", np.log1p, lambda x, y, dy: dy / (x + 1), "y = ln(1 + x);  dx = dy / (1 + x)", saves="x", raw="quiet")
+Sqrt = _unary("Sqrt", np.sqrt, lambda x, y, dy: dy / (2 * y), "y = √x;  dx = dy / (2y)", saves="y", raw="quiet")
 Rsqrt = _unary("Rsqrt", lambda a: 1 / np.sqrt(a), lambda x, y, dy: dy * -0.5 * y * y * y,
-               "y = 1/√x;  dx = -dy * y³ / 2", saves="y")
+               "y = 1/√x;  dx = -dy * y³ / 2", saves="y", raw="quiet")
 Reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda x, y, dy: -dy * y * y, "y = 1/x;  dx = -dy * y²",
-                    saves="y")
+                    saves="y", raw="quiet")
 Sin = _unary("Sin", np.sin, lambda x, y, dy: dy * cos(x), "y = sin x;  dx = dy * cos x", saves="x")
 Cos = _unary("Cos", np.cos, lambda x, y, dy: -dy * sin(x), "y = cos x;  dx = -dy * sin x", saves="x")
-Tanh = _unary("Tanh", np.tanh, lambda x, y, dy: dy * (1 - y * y), "y = tanh x;  dx = dy * (1 - y²)", saves="y")
+Tanh = _unary("Tanh", np.tanh, lambda x, y, dy: dy * (1 - y * y), "y = tanh x;  dx = dy * (1 - y²)", saves="y", raw=True)
 Sigmoid = _unary("Sigmoid", _sigmoid, lambda x, y, dy: dy * y * (1 - y), "y = σ(x);  dx = dy * y(1 - y)",
-                 saves="y")
+                 saves="y", raw=True)
 Erf = _unary("Erf", _erf, lambda x, y, dy: dy * (2 / math.sqrt(math.pi)) * exp(-x * x),
              "y = erf x;  dx = dy * 2/√π * exp(-x²)", saves="x")
 Relu = _unary("Relu", lambda a: np.maximum(a, 0), lambda x, y, dy: where(y > 0, dy, _zeros_like(dy)),
               "y = max(x, 0);  dx = dy * [y > 0]", saves="y", kind="any")
+Relu.raw_backward = staticmethod(lambda ctx, dy: dy * (ctx.saved_arrays[1] > 0))
 LeakyRelu = _unary("LeakyRelu", lambda a, negative_slope=0.01: np.where(a > 0, a, a * negative_slope),
                    lambda x, y, dy, negative_slope=0.01: where(x > 0, dy, dy * negative_slope),
                    "y = x if x > 0 else a·x;  dx = dy * (1 if x > 0 else a)", saves="x", kind="act")

@@ -86,6 +86,14 @@ class MatMul(Function):
             dy = dy.reshape(y.shape)
         return dx, dy
 
+    @staticmethod
+    def raw_backward(ctx, dz):
+        x, y = ctx.saved_arrays
+        if x.ndim == 2 and y.ndim == 2:
+            need_x, need_y = ctx.needs_input_grad[:2]
+            return (dz @ y.T if need_x else None), (x.T @ dz if need_y else None)
+        return MatMul.backward(ctx, Tensor._make(dz, False, None, 0))
+
 
 def matmul(input, other):
     """Matrix product with broadcasting of batch dimensions (both arguments of one dtype).

@@ -57,6 +57,20 @@ class Linear(Function):
                 db = dy2.sum(0)
         return dx, dw, db
 
+    @staticmethod
+    def raw_backward(ctx, dy):
+        x, weight = ctx.saved_arrays
+        need = ctx.needs_input_grad
+        dx = dw = db = None
+        dy2 = dy.reshape(-1, dy.shape[-1]) if dy.ndim != 2 else dy
+        if need[0]:
+            dx = (dy2 @ weight).reshape(dy.shape[:-1] + (weight.shape[1],))
+        if need[1]:
+            dw = dy2.T @ (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x)
+        if ctx.has_bias and need[2]:
+            db = dy2.sum(0)
+        return dx, dw, db
+
 
 def linear(input, weight, bias=None):
     """y = input @ weightᵀ + bias, one fused op.

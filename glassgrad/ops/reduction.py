@@ -98,6 +98,13 @@ def _tie_mask(a, kept, dims):
     return (hit / hit.sum(axis=dims, keepdims=True)).astype(a.dtype)
 
 
+def _raw_unsqueeze_reduced(g, shape, dims, keepdim):
+    """``_unsqueeze_reduced`` on a raw array."""
+    if keepdim or g.ndim == len(shape):
+        return g
+    return g.reshape(tuple(1 if i in dims else n for i, n in enumerate(shape)))
+
+
 # ---- sum, mean, var, std -----------------------------------------------------------------------
 class Sum(Function):
     """y = Σ x over dims;  dx = dy broadcast back to x's shape"""
@@ -114,6 +121,11 @@ class Sum(Function):
     def backward(ctx, dy):
         g = _unsqueeze_reduced(dy, ctx.shape, ctx.dims, ctx.keepdim).expand(ctx.shape)
         return g if g.dtype == ctx.dtype else g.to(ctx.dtype)
+
+    @staticmethod
+    def raw_backward(ctx, dy):
+        g = np.broadcast_to(_raw_unsqueeze_reduced(dy, ctx.shape, ctx.dims, ctx.keepdim), ctx.shape)
+        return g if g.dtype == ctx.dtype else g.astype(ctx.dtype)
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
@@ -134,12 +146,19 @@ class Mean(Function):
                                f"got {a.dtype}; use x.float().mean()")
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, _dims(dim, a.ndim, "mean"), keepdim
         ctx.n = int(np.prod([a.shape[d] for d in ctx.dims], dtype=np.int64))
-        with np.errstate(invalid="ignore", divide="ignore"):
+        if ctx.n:
+            return np.asarray(a.sum(axis=ctx.dims, keepdims=keepdim) / a.dtype.type(ctx.n))
+        with np.errstate(invalid="ignore", divide="ignore"):  # an empty mean is NaN, silently
             return np.asarray(a.sum(axis=ctx.dims, keepdims=keepdim) / a.dtype.type(ctx.n))
 
     @staticmethod
     def backward(ctx, dy):
         return _unsqueeze_reduced(dy / ctx.n if ctx.n else dy, ctx.shape, ctx.dims, ctx.keepdim).expand(ctx.shape)
+
+    @staticmethod
+    def raw_backward(ctx, dy):
+        g = dy / dy.dtype.type(ctx.n) if ctx.n else dy
+        return np.broadcast_to(_raw_unsqueeze_reduced(g, ctx.shape, ctx.dims, ctx.keepdim), ctx.shape)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):

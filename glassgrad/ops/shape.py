@@ -78,6 +78,10 @@ class Reshape(Function):
     def backward(ctx, dy):
         return Reshape.apply(dy, ctx.shape)
 
+    @staticmethod
+    def raw_backward(ctx, dy):
+        return dy.reshape(ctx.shape)
+
 
 def reshape(x, *shape):
     """``x`` with shape ``shape`` (one size may be -1, inferred); a view when possible.
@@ -216,6 +220,10 @@ class Permute(Function):
     @staticmethod
     def backward(ctx, dy):
         return Permute.apply(dy, ctx.inverse)
+
+    @staticmethod
+    def raw_backward(ctx, dy):
+        return dy.transpose(ctx.inverse)
 
 
 def permute(x, *dims):
