@@ -40,7 +40,8 @@ def _shapes_error(op, *arrays):
 def _binary_forward(op, ufunc, x, y):
     a, b = binary_arrays(x, y)
     try:
-        return np.asarray(ufunc(a, b))
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN silently, as in PyTorch
+            return np.asarray(ufunc(a, b))
     except (ValueError, TypeError):
         _shapes_error(op, a, b)
         raise

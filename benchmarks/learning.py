@@ -1,0 +1,95 @@
+"""The learning workloads L_MNIST_MLP and L_MNIST_CNN: glassgrad through ``glassgrad train``, and
+the same recipe in PyTorch (same model, optimizer, batch size, epochs, normalization, shuffling),
+each with its wall time.
+
+    python benchmarks/learning.py --data-dir ../shared/data/mnist [--only mlp|cnn] [--framework both|glassgrad|torch]
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+RECIPES = {  # model, optimizer, lr, batch size, epochs (shared/bench/WORKLOADS.md)
+    "mlp": ("mlp", "adam", 1e-3, 128, 5),
+    "cnn": ("cnn", "sgd", 1e-2, 64, 3),
+}
+
+
+def run_glassgrad(data_dir, name, out):
+    model, opt, lr, batch, epochs = RECIPES[name]
+    cmd = ["glassgrad", "train", "--dataset", "mnist", "--data-dir", data_dir, "--model", model,
+           "--optimizer", opt, "--lr", str(lr), "--batch-size", str(batch), "--epochs", str(epochs),
+           "--out", out]
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    print(done.stdout[-1500:], done.stderr[-1500:])
+    return wall
+
+
+def run_torch(data_dir, name):
+    import torch
+    import torch.nn as nn
+    from glassgrad.data.idx import read_idx
+    torch.set_num_threads(os.cpu_count())
+    torch.manual_seed(0)
+    model_name, opt_name, lr, batch, epochs = RECIPES[name]
+
+    def load(split):
+        prefix = "train" if split == "train" else "t10k"
+        x = read_idx(os.path.join(data_dir, f"{prefix}-images-idx3-ubyte.gz")).astype(np.float32) / 255
+        y = read_idx(os.path.join(data_dir, f"{prefix}-labels-idx1-ubyte.gz")).astype(np.int64)
+        x = (x - 0.1307) / 0.3081
+        return torch.from_numpy(x.reshape(-1, 1, 28, 28) if model_name == "cnn" else x.reshape(-1, 784)), torch.from_numpy(y)
+
+    t0 = time.perf_counter()
+    xtr, ytr = load("train")
+    xte, yte = load("test")
+    if model_name == "mlp":
+        model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10))
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+    else:
+        model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                              nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    for epoch in range(epochs):
+        model.train()
+        perm = torch.randperm(len(xtr))
+        for i in range(0, len(xtr), batch):
+            idx = perm[i:i + batch]
+            opt.zero_grad()
+            loss = loss_fn(model(xtr[idx]), ytr[idx])
+            loss.backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            acc = sum((model(xte[i:i + 500]).argmax(1) == yte[i:i + 500]).sum().item() for i in range(0, len(xte), 500)) / len(xte)
+        print(f"torch {name} epoch {epoch + 1}: test accuracy {acc:.4f}", flush=True)
+    return time.perf_counter() - t0, acc
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data-dir", required=True)
+    p.add_argument("--only", choices=sorted(RECIPES))
+    p.add_argument("--framework", choices=["both", "glassgrad", "torch"], default="both")
+    p.add_argument("--out-dir", default="runs")
+    a = p.parse_args(argv)
+    os.makedirs(a.out_dir, exist_ok=True)
+    for name in [a.only] if a.only else sorted(RECIPES):
+        if a.framework in ("both", "glassgrad"):
+            wall = run_glassgrad(a.data_dir, name, os.path.join(a.out_dir, f"mnist-{name}.safetensors"))
+            print(f"L_MNIST_{name.upper()} glassgrad wall time {wall:.1f} s", flush=True)
+        if a.framework in ("both", "torch"):
+            wall, acc = run_torch(a.data_dir, name)
+            print(f"L_MNIST_{name.upper()} torch wall time {wall:.1f} s, test accuracy {acc:.4f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
