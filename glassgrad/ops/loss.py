@@ -18,6 +18,7 @@ from ..autograd.grad_mode import state
 from ..autograd.tensor import Tensor
 from ._util import array_of, grad_for
 from .elementwise import clamp, log, log1p, sigmoid
+from .reduction import log_softmax, softmax
 
 __all__ = ["CrossEntropy", "NLLLoss", "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits", "log1p_exp"]
 
@@ -50,57 +51,13 @@ def _reduce(per, reduction, denom):
     return namespace(per).asarray(total, dtype=per.dtype)
 
 
-# ---- softmax and log-softmax (for the backward formulas here; differentiable again) -------------
+# ---- the shifted exponentials of a stable softmax, for the fused forwards ----------------------
 def _softmax_arrays(a, dim):
     m = a.max(axis=dim, keepdims=True) if a.size else np.zeros_like(a.sum(axis=dim, keepdims=True))
     z = a - m
     e = np.exp(z)
     s = e.sum(axis=dim, keepdims=True)
     return z, e, s
-
-
-class Softmax(Function):
-    """y = exp(x) / Σ exp(x);  dx = y·(dy - Σ dy·y)"""
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        z, e, s = _softmax_arrays(x.array, dim)
-        e /= s
-        ctx.dim = dim
-        ctx.save_for_backward(e)
-        return e
-
-    @staticmethod
-    def backward(ctx, dy):
-        (y,) = ctx.saved_tensors
-        return y * (dy - (dy * y).sum(dim=ctx.dim, keepdim=True))
-
-
-class LogSoftmax(Function):
-    """y = x - log Σ exp(x);  dx = dy - exp(y)·Σ dy"""
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        z, e, s = _softmax_arrays(x.array, dim)
-        z -= np.log(s)
-        ctx.dim = dim
-        ctx.save_for_backward(z)
-        return z
-
-    @staticmethod
-    def backward(ctx, dy):
-        (y,) = ctx.saved_tensors
-        return dy - y.exp() * dy.sum(dim=ctx.dim, keepdim=True)
-
-
-def softmax(x, dim):
-    """Softmax along ``dim``, stable (the maximum is subtracted first)."""
-    return Softmax.apply(x, dim)
-
-
-def log_softmax(x, dim):
-    """Log-softmax along ``dim`` by log-sum-exp."""
-    return LogSoftmax.apply(x, dim)
 
 
 class Log1pExp(Function):
