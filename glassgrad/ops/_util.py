@@ -79,15 +79,20 @@ def broadcast_shapes(op, *shapes):
                            "the right); reshape or unsqueeze one of them") from None
 
 
+def _broadcast_axes(grad_shape, shape):
+    """The axes along which ``shape`` was broadcast to ``grad_shape`` (leading ones included)."""
+    lead = len(grad_shape) - len(shape)
+    return tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and grad_shape[i + lead] != 1)
+
+
 def sum_to(grad, shape, dtype=None):
     """Undo broadcasting in a backward pass: sum ``grad`` (a Tensor) down to ``shape``, cast to
     ``dtype``. The one place every op's gradient goes through to match its input's shape."""
     if grad.shape != tuple(shape):
-        lead = grad.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and grad.shape[i + lead] != 1)
+        axes = _broadcast_axes(grad.shape, shape)
         if axes:
             grad = grad.sum(dim=axes, keepdim=True)
-        if lead or grad.shape != tuple(shape):
+        if grad.shape != tuple(shape):
             grad = grad.reshape(shape)
     if dtype is not None and grad.dtype != dtype:
         grad = grad.to(dtype)
@@ -97,11 +102,10 @@ def sum_to(grad, shape, dtype=None):
 def sum_to_array(g, shape, dtype=None):
     """``sum_to`` on raw arrays, for the ops' ``raw_backward``."""
     if g.shape != tuple(shape):
-        lead = g.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+        axes = _broadcast_axes(g.shape, shape)
         if axes:
             g = g.sum(axis=axes, keepdims=True)
-        if lead or g.shape != tuple(shape):
+        if g.shape != tuple(shape):
             g = g.reshape(shape)
     if dtype is not None and g.dtype != dtype:
         g = g.astype(dtype)
