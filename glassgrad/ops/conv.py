@@ -1,4 +1,5 @@
-"""Convolutions (NCHW): strided im2col + one GEMM per group, and col2im by kernel-offset slice-adds.
+"""Convolutions (NCHW): strided im2col + GEMM (batched per sample when the columns are short, one
+GEMM over the batch otherwise), and col2im by kernel-offset slice-adds.
 
 A 2-d convolution is the bilinear form B(x, w, dy) = <conv(x, w), dy>. Its three partial
 derivatives are three ops, each the backward of the others, so gradients of any order work:
@@ -71,49 +72,83 @@ def _pad(a, pads):
     return out
 
 
-def _columns(x, kh, kw, oh, ow, g):
-    """im2col: (G, Cg*kh*kw, N*oh*ow), one copy of the strided windows."""
+# Two layouts of the im2col columns. With few columns per output (K = C/G·kh·kw, e.g. a first layer
+# on a grey image) the GEMMs are memory-bound and "per sample" wins: (N, G, K, oh·ow), one batched
+# GEMM whose result is already NCHW (no transposing copy of y, dy or dx). Otherwise one large GEMM
+# over the whole batch, (G, K, N·oh·ow), runs faster than N small ones, and the transposes of y, dy
+# and dx are cheap next to it.
+PER_SAMPLE_MAX_K = 32
+
+
+def _per_sample_layout(k):
+    return k <= PER_SAMPLE_MAX_K
+
+
+def _columns(x, kernel, out_hw, g):
+    """im2col, one copy of the strided windows, in the layout ``_per_sample_layout`` picks:
+    (N, G, K, oh·ow) or (G, K, N·oh·ow)."""
+    n, c = x.shape[:2]
+    (kh, kw), (oh, ow) = kernel, out_hw
     v = _windows(_pad(x, g.pads), kh, kw, oh, ow, g)
-    n = x.shape[0]
+    if _per_sample_layout(c // g.groups * kh * kw):
+        return v.reshape(n, g.groups, -1, oh * ow)
     return v.transpose(1, 2, 3, 4, 0, 5, 6).reshape(g.groups, -1, n * oh * ow)
 
 
-def _grouped(dy, groups):
-    """(N, O, oh, ow) -> (G, O/G, N*oh*ow)."""
-    n, o, oh, ow = dy.shape
-    return dy.reshape(n, groups, o // groups, oh * ow).transpose(1, 2, 0, 3).reshape(groups, o // groups, -1)
+def _per_sample(a, groups):
+    """(N, O, oh, ow) -> (N, G, O/G, oh·ow): a view, no copy."""
+    n, o = a.shape[:2]
+    return a.reshape(n, groups, o // groups, -1)
+
+
+def _batch_major(a, groups):
+    """(N, O, oh, ow) -> (G, O/G, N·oh·ow): one transposing copy."""
+    n, o = a.shape[:2]
+    return a.reshape(n, groups, o // groups, -1).transpose(1, 2, 0, 3).reshape(groups, o // groups, -1)
 
 
 def conv_forward_array(x, w, g, out_hw):
     """y = conv(x, w): (N, C, H, W), (O, C/G, kh, kw) -> (N, O, oh, ow)."""
-    n, (o, _, kh, kw), (oh, ow) = x.shape[0], w.shape, out_hw
-    cols = _columns(x, kh, kw, oh, ow, g)
-    y = namespace(x).matmul(w.reshape(g.groups, o // g.groups, -1), cols)       # (G, Og, N*L)
-    return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3).copy()
+    xp = namespace(x)
+    n, (o, cg, kh, kw) = x.shape[0], w.shape
+    y = xp.matmul(w.reshape(g.groups, o // g.groups, -1), _columns(x, (kh, kw), out_hw, g))
+    if _per_sample_layout(cg * kh * kw):
+        return y.reshape((n, o) + tuple(out_hw))                                # (N, G, Og, L) is NCHW
+    return y.reshape((o, n) + tuple(out_hw)).transpose(1, 0, 2, 3).copy()
 
 
 def conv_weight_array(x, dy, g, w_shape):
-    """dw = Σ dy · columns(x): (O, C/G, kh, kw)."""
-    kh, kw = w_shape[2:]
-    cols = _columns(x, kh, kw, dy.shape[2], dy.shape[3], g)
-    dw = namespace(x).matmul(_grouped(dy, g.groups), cols.transpose(0, 2, 1))   # (G, Og, K)
-    return dw.reshape(w_shape)
+    """dw = Σ_n dy_n · columns(x_n)ᵀ: (O, C/G, kh, kw). The columns are built again rather than
+    kept from the forward: holding them (14 MB for W_CNN's second layer) measured slower."""
+    xp = namespace(x)
+    cols = _columns(x, tuple(w_shape[2:]), dy.shape[2:], g)
+    if _per_sample_layout(w_shape[1] * w_shape[2] * w_shape[3]):
+        return xp.matmul(_per_sample(dy, g.groups), cols.swapaxes(-1, -2)).sum(axis=0).reshape(w_shape)
+    return xp.matmul(_batch_major(dy, g.groups), cols.swapaxes(-1, -2)).reshape(w_shape)
 
 
 def conv_data_array(dy, w, g, in_hw):
-    """dx = convᵀ(dy, w): GEMM to columns, then col2im by kh*kw strided slice-adds."""
+    """dx = convᵀ(dy, w): GEMM to columns, then col2im by kh·kw strided slice-adds into a padded
+    buffer (channels first in the batch-major layout, so the adds run over contiguous planes)."""
     xp = namespace(dy)
     n, o, oh, ow = dy.shape
     _, cg, kh, kw = w.shape
-    (sh, sw), (dh, dw), (t, b, l, r) = g.stride, g.dilation, g.pads
-    wg = w.reshape(g.groups, o // g.groups, cg * kh * kw).transpose(0, 2, 1)
-    cols = xp.matmul(wg, _grouped(dy, g.groups)).reshape(g.groups * cg, kh, kw, n, oh, ow)
-    h, wd = in_hw
-    dxp = xp.zeros((g.groups * cg, n, h + t + b, wd + l + r), dtype=dy.dtype)   # channels first: contiguous adds
+    c = g.groups * cg
+    wg = w.reshape(g.groups, o // g.groups, cg * kh * kw).swapaxes(1, 2)        # (G, K, Og)
+    per_sample = _per_sample_layout(cg * kh * kw)
+    if per_sample:                                                              # (N, C, kh, kw, oh, ow)
+        cols = xp.matmul(wg, _per_sample(dy, g.groups)).reshape(n, c, kh, kw, oh, ow)
+    else:                                                                       # as (C, N, kh, kw, oh, ow)
+        cols = xp.matmul(wg, _batch_major(dy, g.groups)).reshape(c, kh, kw, n, oh, ow).transpose(0, 3, 1, 2, 4, 5)
+    (sh, sw), (dh, dw), (t, b, l, r), (h, wd) = g.stride, g.dilation, g.pads, in_hw
+    dxp = xp.zeros(cols.shape[:2] + (h + t + b, wd + l + r), dtype=dy.dtype)
     for i in range(kh):
         for j in range(kw):
-            dxp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, i, j]
-    return dxp[:, :, t:t + h, l:l + wd].transpose(1, 0, 2, 3).copy()
+            dxp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, :, i, j]
+    dx = dxp[:, :, t:t + h, l:l + wd]
+    if per_sample:
+        return dx.copy() if dx.shape != dxp.shape else dxp
+    return dx.transpose(1, 0, 2, 3).copy()
 
 
 # ---- the three ops -----------------------------------------------------------------------------
@@ -184,7 +219,7 @@ class ConvWeight(Function):
         need = ctx.needs_input_grad
         dx = ConvData.apply(dy, g, ctx.geometry, x.shape[2:]) if need[0] else None
         ddy = Conv2d.apply(x, g, None, ctx.geometry, dy.shape[2:]) if need[1] else None
-        return dx, ddy
+        return dx, ddy, None, None
 
 
 # ---- public functions --------------------------------------------------------------------------

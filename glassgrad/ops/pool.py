@@ -85,22 +85,53 @@ def _check_input(op, x, nd):
 
 
 # ---- max pooling -------------------------------------------------------------------------------
+def _arg_dtype(win):
+    """The smallest integer type holding every kernel offset: the argmax array stays small."""
+    return np.int8 if win.kernel[0] * win.kernel[1] <= 127 else np.int64
+
+
+def _max_exact(a, win):
+    """(max, first argmax offset) by a sequential scan of the offsets; a NaN wins (the last one)."""
+    xp = namespace(a)
+    best, arg = None, None
+    for k, sh, sw in win.offsets():
+        v = a[:, :, sh, sw]
+        if best is None:
+            best, arg = v.copy(), xp.zeros(v.shape, dtype=_arg_dtype(win))
+            continue
+        take = (v > best) | (v != v)
+        xp.copyto(best, v, where=take)
+        xp.copyto(arg, k, where=take)
+    return best, arg
+
+
+def _max_fast(a, win):
+    """(max, first argmax offset) as a max-reduction, then the first offset equal to it; ``None``
+    when the result has a NaN (the exact scan then decides which NaN wins)."""
+    xp = namespace(a)
+    views = [a[:, :, sh, sw] for _, sh, sw in win.offsets()]
+    best = views[0].copy()
+    for v in views[1:]:
+        xp.maximum(best, v, out=best)
+    if xp.isnan(best).any():
+        return None
+    # the first offset equal to the max = the number of leading offsets that differ from it
+    differs = xp.not_equal(views[0], best)
+    arg = differs.astype(_arg_dtype(win))
+    for v in views[1:-1]:
+        differs &= xp.not_equal(v, best)
+        arg += differs
+    return best, arg
+
+
 class MaxPool2d(Function):
     """y = max over each window;  dx = dy scattered to the (first) argmax of its window"""
 
     @staticmethod
     def forward(ctx, x, win):
-        xp = namespace(x.array)
         a = win.padded(x.array, -np.inf)
-        best, arg = None, None
-        for k, sh, sw in win.offsets():
-            v = a[:, :, sh, sw]
-            if best is None:
-                best, arg = v.copy(), xp.zeros(v.shape, dtype=np.int64)
-                continue
-            take = (v > best) | (v != v)
-            xp.copyto(best, v, where=take)
-            arg[take] = k
+        found = _max_fast(a, win)
+        best, arg = found if found is not None else _max_exact(a, win)
         ctx.win = win
         ctx.save_for_backward(arg)
         ctx.mark_non_differentiable(arg)
@@ -112,15 +143,29 @@ class MaxPool2d(Function):
         return _MaxScatter.apply(dy, arg, ctx.win)
 
 
+def _tiles(win):
+    """Whether the windows tile the input without overlap or padding (stride >= dilated kernel),
+    so each input position receives from at most one window."""
+    (kh, kw), (sh, sw), (dh, dw) = win.kernel, win.stride, win.dilation
+    return win.padding == (0, 0) and win.extra == (0, 0) and sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
+
+
 class _MaxScatter(Function):
     """dx = dy placed at each window's argmax (summed where windows overlap);  d(dy) = g gathered"""
 
     @staticmethod
     def forward(ctx, dy, arg, win):
         g, k_arg = dy.array, arg.array
-        out = namespace(g).zeros(win.padded_shape(g.shape[:2] + win.in_hw), dtype=g.dtype)
+        xp = namespace(g)
+        shape = win.padded_shape(g.shape[:2] + win.in_hw)
+        (oh, ow), (sh_, sw_) = win.out, win.stride
+        covered = _tiles(win) and (oh * sh_, ow * sw_) == shape[2:] and win.kernel == win.stride
+        out = xp.empty(shape, dtype=g.dtype) if covered else xp.zeros(shape, dtype=g.dtype)
         for k, sh, sw in win.offsets():
-            out[:, :, sh, sw] += g * (k_arg == k)
+            if _tiles(win):                    # each position written once: assign, no read-add
+                xp.multiply(g, k_arg == k, out=out[:, :, sh, sw])
+            else:
+                out[:, :, sh, sw] += g * (k_arg == k)
         ctx.win = win
         ctx.save_for_backward(arg)
         return win.cropped(out)
@@ -154,6 +199,7 @@ def _flat_indices(arg, win):
     """PyTorch's indices: the argmax's flat position in the (unpadded) H·W plane of the input."""
     (kh, kw), (sh, sw), (dh, dw), (ph, pw), (oh, ow) = win.kernel, win.stride, win.dilation, win.padding, win.out
     xp = namespace(arg)
+    arg = arg.astype(np.int64)
     rows = xp.arange(oh).reshape(-1, 1) * sh - ph + (arg // kw) * dh
     cols = xp.arange(ow) * sw - pw + (arg % kw) * dw
     return rows * win.in_hw[1] + cols
