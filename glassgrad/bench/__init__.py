@@ -51,11 +51,11 @@ def _row(name, r):
     torch_ms = f"{r['torch_ms']:9.3f}" if "torch_ms" in r else "        -"
     ratio = f"{r['ratio']:6.2f}" if "ratio" in r else "     -"
     bound = f"{r['gemm_lower_bound_ms']:8.3f}" if "gemm_lower_bound_ms" in r else "       -"
-    torch_rss = f"{r['torch_peak_rss_mb']:8.0f}" if "torch_peak_rss_mb" in r else "       -"
+    torch_rss = f"{r['torch_peak_rss_mb']:9.0f}" if "torch_peak_rss_mb" in r else "        -"
     return f"{name:<16}{r['glassgrad_ms']:10.3f}{torch_ms}{ratio}{bound}{r['glassgrad_peak_rss_mb']:9.0f}{torch_rss}"
 
 
-HEADER = f"{'workload':<16}{'gg ms':>10}{'torch ms':>9}{'ratio':>6}{'gemm lb':>8}{'gg MB':>9}{'torch MB':>8}"
+HEADER = f"{'workload':<16}{'gg ms':>10}{'torch ms':>9}{'ratio':>6}{'gemm lb':>8}{'gg MB':>9}{'torch MB':>9}"
 
 
 def main(argv=None):
