@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-RECIPES = {  # model, optimizer, lr, batch size, epochs (shared/bench/WORKLOADS.md)
+RECIPES = {  # model, optimizer, lr, batch size, epochs (shared/bench/WORKLOADS.md); cosine-annealed LR per batch
     "mlp": ("mlp", "adam", 1e-3, 128, 5),
     "cnn": ("cnn", "sgd", 1e-2, 64, 3),
 }
@@ -22,7 +22,7 @@ def run_glassgrad(data_dir, name, out):
     model, opt, lr, batch, epochs = RECIPES[name]
     cmd = ["glassgrad", "train", "--dataset", "mnist", "--data-dir", data_dir, "--model", model,
            "--optimizer", opt, "--lr", str(lr), "--batch-size", str(batch), "--epochs", str(epochs),
-           "--out", out]
+           "--schedule", "cosine", "--out", out]
     t0 = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
@@ -57,6 +57,8 @@ def run_torch(data_dir, name):
                               nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
         opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
+    steps_per_epoch = (len(xtr) + batch - 1) // batch
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs * steps_per_epoch)
     for epoch in range(epochs):
         model.train()
         perm = torch.randperm(len(xtr))
@@ -66,6 +68,7 @@ def run_torch(data_dir, name):
             loss = loss_fn(model(xtr[idx]), ytr[idx])
             loss.backward()
             opt.step()
+            sched.step()
         model.eval()
         with torch.no_grad():
             acc = sum((model(xte[i:i + 500]).argmax(1) == yte[i:i + 500]).sum().item() for i in range(0, len(xte), 500)) / len(xte)

@@ -51,6 +51,8 @@ def _build_parser():
     t.add_argument("--batch-size", type=_positive_int, default=128, help="batch size (default 128)")
     t.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="optimizer (default adam)")
     t.add_argument("--momentum", type=float, default=0.9, help="SGD/RMSprop momentum (default 0.9)")
+    t.add_argument("--schedule", choices=("constant", "cosine"), default="constant",
+                   help="learning rate: constant (default) or cosine-annealed to 0 over the run, per batch")
     t.add_argument("--weight-decay", type=float, default=0.0, help="weight decay (default 0)")
     t.add_argument("--out", default="glassgrad-model.safetensors", help="checkpoint path (default: %(default)s)")
     t.add_argument("--target-column", default="-1",
@@ -171,8 +173,13 @@ def _train(args, dataset, data_dir, model_name, hidden=None, out=None):
     print(f"training {model_name} on {dataset}: {len(train)} train / {len(test)} test samples, "
           f"{sum(p.numel() for p in model.parameters())} parameters", flush=True)
     start = time.perf_counter()
+    scheduler = None
+    if getattr(args, "schedule", "constant") == "cosine":  # annealed to 0 over all steps, per batch
+        from glassgrad.optim.lr_scheduler import CosineAnnealingLR
+        scheduler = CosineAnnealingLR(opt, T_max=args.epochs * len(train_loader))
     history = fit(model, opt, loss_fn, train_loader, test_loader, epochs=args.epochs, verbose=not args.quiet,
-                  callbacks=[ModelCheckpoint(out, save_best_only=False, extra=extra)])
+                  callbacks=[ModelCheckpoint(out, save_best_only=False, extra=extra)],
+                  scheduler=scheduler, scheduler_interval="batch")
     elapsed = time.perf_counter() - start
     result = evaluate(model, test_loader, loss_fn)
     extra.update(test_accuracy=result["accuracy"], test_loss=result["loss"], train_seconds=elapsed)
