@@ -12,6 +12,7 @@ import torch.nn.functional as TF
 
 import glassgrad
 from glassgrad.autograd import gradcheck, gradgradcheck
+from parity import random_arrays, as_tuple
 
 TOL = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-5)}
 MASK_34 = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, False]])
@@ -19,29 +20,15 @@ MASK_4 = np.array([True, False, True, False])
 
 
 # ---- harness -----------------------------------------------------------------------------------
-def _arrays(shapes, rng, dtype, noncontig):
-    out = []
-    for s in shapes:
-        if noncontig and len(s) > 0:  # every other element of a bigger buffer
-            out.append(rng.standard_normal(tuple(s) + (2,)).astype(dtype)[..., 0])
-        else:
-            out.append(np.asarray(rng.standard_normal(s)).astype(dtype))
-    return out
-
-
-def _tuple(out):
-    return tuple(out) if isinstance(out, (tuple, list)) else (out,)
-
-
 def check_parity(fn, shapes, rng, dtype=np.float64, noncontig=False):
     """Same outputs (values, shapes, dtypes) and input gradients as PyTorch for a random output
     gradient."""
-    arrays = _arrays(shapes, rng, dtype, noncontig)
+    arrays = random_arrays(shapes, rng, dtype, noncontig)
     xt = [torch.tensor(a, requires_grad=True) for a in arrays]
     xg = [glassgrad.Tensor(a, requires_grad=True) for a in arrays]
     if noncontig:
         assert all(not x.is_contiguous() for x in xg if x.numel() > 1)
-    yt, yg = _tuple(fn(torch, *xt)), _tuple(fn(glassgrad, *xg))
+    yt, yg = as_tuple(fn(torch, *xt)), as_tuple(fn(glassgrad, *xg))
     assert len(yt) == len(yg)
     for a, b in zip(yg, yt):
         assert a.shape == tuple(b.shape)
@@ -59,10 +46,10 @@ def check_parity(fn, shapes, rng, dtype=np.float64, noncontig=False):
 
 def check_grads(fn, shapes, rng):
     """gradcheck and gradgradcheck in float64."""
-    inputs = [glassgrad.Tensor(a, requires_grad=True) for a in _arrays(shapes, rng, np.float64, False)]
+    inputs = [glassgrad.Tensor(a, requires_grad=True) for a in random_arrays(shapes, rng, np.float64, False)]
 
     def f(*xs):
-        return tuple(y for y in _tuple(fn(glassgrad, *xs)) if y.numel())
+        return tuple(y for y in as_tuple(fn(glassgrad, *xs)) if y.numel())
 
     if not f(*inputs):
         return

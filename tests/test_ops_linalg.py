@@ -13,24 +13,15 @@ import torch
 
 import glassgrad
 from glassgrad.autograd import gradcheck, gradgradcheck
+from parity import random_arrays
 
 TOL = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-5)}
 
 
 # ---- harness -----------------------------------------------------------------------------------
-def _arrays(shapes, rng, dtype, noncontig):
-    out = []
-    for s in shapes:
-        if noncontig and len(s) > 0:  # every other element of a bigger buffer
-            out.append(rng.standard_normal(tuple(s) + (2,)).astype(dtype)[..., 0])
-        else:
-            out.append(np.asarray(rng.standard_normal(s)).astype(dtype))
-    return out
-
-
 def check_parity(fn, shapes, rng, dtype=np.float64, noncontig=False):
     """Same output (value, shape, dtype) and input gradients as PyTorch for a random output gradient."""
-    arrays = _arrays(shapes, rng, dtype, noncontig)
+    arrays = random_arrays(shapes, rng, dtype, noncontig)
     xt = [torch.tensor(a, requires_grad=True) for a in arrays]
     xg = [glassgrad.Tensor(a, requires_grad=True) for a in arrays]
     if noncontig:
@@ -56,7 +47,7 @@ def _strided(x):
 
 def check_grads(fn, shapes, rng, noncontig=False):
     """gradcheck and gradgradcheck in float64 (inputs and output must have elements)."""
-    inputs = [glassgrad.Tensor(a, requires_grad=True) for a in _arrays(shapes, rng, np.float64, False)]
+    inputs = [glassgrad.Tensor(a, requires_grad=True) for a in random_arrays(shapes, rng, np.float64, False)]
 
     def f(*xs):
         return fn(glassgrad, *[_strided(x) if noncontig else x for x in xs])

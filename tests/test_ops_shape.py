@@ -12,6 +12,7 @@ import torch
 
 import glassgrad
 from glassgrad.autograd import gradcheck, gradgradcheck
+from parity import random_arrays, as_tuple
 
 TOL = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-5)}
 
@@ -37,29 +38,15 @@ TORCH = _Namespace(torch, pad=torch.nn.functional.pad)
 GG = _Namespace(glassgrad, pad=_gg_pad())
 
 
-def _arrays(shapes, rng, dtype, noncontig):
-    out = []
-    for s in shapes:
-        if noncontig and len(s) > 0:  # every other element of a bigger buffer
-            out.append(rng.standard_normal(tuple(s) + (2,)).astype(dtype)[..., 0])
-        else:
-            out.append(np.asarray(rng.standard_normal(s)).astype(dtype))
-    return out
-
-
-def _tuple(out):
-    return tuple(out) if isinstance(out, (tuple, list)) else (out,)
-
-
 def check_parity(fn, shapes, rng, dtype=np.float64, noncontig=False):
     """Same outputs (values, shapes, dtypes) and input gradients as PyTorch for a random output
     gradient."""
-    arrays = _arrays(shapes, rng, dtype, noncontig)
+    arrays = random_arrays(shapes, rng, dtype, noncontig)
     xt = [torch.tensor(a, requires_grad=True) for a in arrays]
     xg = [glassgrad.Tensor(a, requires_grad=True) for a in arrays]
     if noncontig:
         assert all(not x.is_contiguous() for x in xg if x.numel() > 1)
-    yt, yg = _tuple(fn(TORCH, *xt)), _tuple(fn(GG, *xg))
+    yt, yg = as_tuple(fn(TORCH, *xt)), as_tuple(fn(GG, *xg))
     assert len(yt) == len(yg)
     tol = TOL[dtype]
     for a, b in zip(yg, yt):
@@ -83,10 +70,10 @@ def _strided(x):
 
 def check_grads(fn, shapes, rng, noncontig=False):
     """gradcheck and gradgradcheck in float64."""
-    inputs = [glassgrad.Tensor(a, requires_grad=True) for a in _arrays(shapes, rng, np.float64, False)]
+    inputs = [glassgrad.Tensor(a, requires_grad=True) for a in random_arrays(shapes, rng, np.float64, False)]
 
     def f(*xs):  # empty outputs have nothing to check (and gradgradcheck would feed them back in)
-        return tuple(y for y in _tuple(fn(GG, *[_strided(x) if noncontig else x for x in xs])) if y.numel())
+        return tuple(y for y in as_tuple(fn(GG, *[_strided(x) if noncontig else x for x in xs])) if y.numel())
 
     if not f(*inputs):
         return
