@@ -205,7 +205,9 @@ def _flat_indices(arg, win):
     return rows * win.in_hw[1] + cols
 
 
-def _max_pool(op, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd):
+def _pool_setup(op, x, kernel_size, stride, nd):
+    """The input as a batched 2-D map (N, C, H, W), whether it was batched, the size normalizer
+    ``pair(value, name, lead)`` (1-D pools get a leading height of ``lead``), kernel and stride."""
     _check_input(op, x, nd)
     batched = x.ndim == nd + 2
     x4 = x if batched else x.unsqueeze(0)
@@ -215,6 +217,11 @@ def _max_pool(op, x, kernel_size, stride, padding, dilation, ceil_mode, return_i
         (lambda v, name, lead: ntuple(v, 2, name, op))
     k = pair(kernel_size, "kernel_size", 1)
     s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else pair(stride, "stride", 1)
+    return x4, batched, pair, k, s
+
+
+def _max_pool(op, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd):
+    x4, batched, pair, k, s = _pool_setup(op, x, kernel_size, stride, nd)
     win = _Window(op, x4.shape[2:], k, s, pair(padding, "padding", 0), pair(dilation, "dilation", 1), ceil_mode)
     y, arg = MaxPool2d.apply(x4, win)
     if nd == 1:
@@ -297,15 +304,7 @@ class AvgPool2dT(Function):
 
 
 def _avg_pool(op, x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd):
-    _check_input(op, x, nd)
-    batched = x.ndim == nd + 2
-    x4 = x if batched else x.unsqueeze(0)
-    if nd == 1:
-        x4 = x4.unsqueeze(2)
-    pair = (lambda v, name, lead: (lead,) + ntuple(v, 1, name, op)) if nd == 1 else \
-        (lambda v, name, lead: ntuple(v, 2, name, op))
-    k = pair(kernel_size, "kernel_size", 1)
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else pair(stride, "stride", 1)
+    x4, batched, pair, k, s = _pool_setup(op, x, kernel_size, stride, nd)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError(f"{op}: divisor must be not zero")
     win = _Window(op, x4.shape[2:], k, s, pair(padding, "padding", 0), (1, 1), ceil_mode)
