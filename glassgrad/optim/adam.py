@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from . import _fused
 from ._checks import check_beta, check_nonneg
 from .optimizer import Optimizer
 
@@ -50,6 +51,12 @@ class Adam(Optimizer):
                 if amsgrad:
                     state["max_exp_avg_sq"] = self._zeros(p)
             step = self._step_count(state)
+            step_size = lr / (1 - beta1 ** step)
+            bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
+            if not amsgrad and not group["maximize"] and _fused.adam_update(
+                    a, g, state["exp_avg"].array, state["exp_avg_sq"].array, 1 - lr * wd if decoupled else 1.0,
+                    0.0 if decoupled else wd, beta1, beta2, step_size, bias_correction2_sqrt, eps):
+                continue
             if decoupled and wd:
                 a *= 1 - lr * wd
                 d = self._direction(a, g, 0, group["maximize"])
@@ -62,8 +69,6 @@ class Adam(Optimizer):
             np.multiply(d, 1 - beta2, out=tmp)
             tmp *= d
             v += tmp
-            step_size = lr / (1 - beta1 ** step)
-            bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
             if amsgrad:
                 if "max_exp_avg_sq" not in state:
                     state["max_exp_avg_sq"] = self._zeros(p)
