@@ -17,3 +17,36 @@ def random_arrays(shapes, rng, dtype, noncontig):
 def as_tuple(out):
     """An op's result as a tuple of outputs."""
     return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+
+
+TOL = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-5)}
+
+
+def check_parity(fn, shapes, rng, dtype=np.float64, noncontig=False, namespaces=None):
+    """Same outputs (values, shapes, dtypes) and input gradients as PyTorch for a random output
+    gradient. ``fn(ns, *inputs)`` is called with ``ns`` = torch, then glassgrad (or the two
+    namespaces given)."""
+    import torch
+
+    import glassgrad
+    torch_ns, gg_ns = namespaces or (torch, glassgrad)
+    arrays = random_arrays(shapes, rng, dtype, noncontig)
+    xt = [torch.tensor(a, requires_grad=True) for a in arrays]
+    xg = [glassgrad.Tensor(a, requires_grad=True) for a in arrays]
+    if noncontig:
+        assert all(not x.is_contiguous() for x in xg if x.numel() > 1)
+    yt, yg = as_tuple(fn(torch_ns, *xt)), as_tuple(fn(gg_ns, *xg))
+    assert len(yt) == len(yg)
+    tol = TOL[dtype]
+    for a, b in zip(yg, yt):
+        assert a.shape == tuple(b.shape)
+        assert str(a.dtype) == str(b.dtype).replace("torch.", "")
+        np.testing.assert_allclose(a.array, b.detach().numpy(), **tol)
+    gs = [rng.standard_normal(b.shape).astype(dtype) for b in yt]
+    torch.autograd.backward(list(yt), [torch.tensor(g) for g in gs])
+    glassgrad.autograd.backward(list(yg), [glassgrad.Tensor(g.copy()) for g in gs])
+    for a, b in zip(xg, xt):
+        tg = np.zeros(b.shape, dtype) if b.grad is None else b.grad.numpy()
+        gg = np.zeros(a.shape, dtype) if a.grad is None else a.grad.array
+        assert gg.shape == tg.shape and gg.dtype == tg.dtype
+        np.testing.assert_allclose(gg, tg, **tol)

@@ -12,38 +12,13 @@ import torch.nn.functional as TF
 
 import glassgrad
 from glassgrad.autograd import gradcheck, gradgradcheck
-from parity import random_arrays, as_tuple
+from parity import as_tuple, check_parity, random_arrays
 
-TOL = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-5)}
 MASK_34 = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, False]])
 MASK_4 = np.array([True, False, True, False])
 
 
 # ---- harness -----------------------------------------------------------------------------------
-def check_parity(fn, shapes, rng, dtype=np.float64, noncontig=False):
-    """Same outputs (values, shapes, dtypes) and input gradients as PyTorch for a random output
-    gradient."""
-    arrays = random_arrays(shapes, rng, dtype, noncontig)
-    xt = [torch.tensor(a, requires_grad=True) for a in arrays]
-    xg = [glassgrad.Tensor(a, requires_grad=True) for a in arrays]
-    if noncontig:
-        assert all(not x.is_contiguous() for x in xg if x.numel() > 1)
-    yt, yg = as_tuple(fn(torch, *xt)), as_tuple(fn(glassgrad, *xg))
-    assert len(yt) == len(yg)
-    for a, b in zip(yg, yt):
-        assert a.shape == tuple(b.shape)
-        assert str(a.dtype) == str(b.dtype).replace("torch.", "")
-        np.testing.assert_allclose(a.array, b.detach().numpy(), **TOL[dtype])
-    gs = [rng.standard_normal(b.shape).astype(dtype) for b in yt]
-    torch.autograd.backward(list(yt), [torch.tensor(g) for g in gs])
-    glassgrad.autograd.backward(list(yg), [glassgrad.Tensor(g.copy()) for g in gs])
-    for a, b in zip(xg, xt):
-        tg = np.zeros(b.shape, dtype) if b.grad is None else b.grad.numpy()
-        gg = np.zeros(a.shape, dtype) if a.grad is None else a.grad.array
-        assert gg.shape == tg.shape and gg.dtype == tg.dtype
-        np.testing.assert_allclose(gg, tg, **TOL[dtype])
-
-
 def check_grads(fn, shapes, rng):
     """gradcheck and gradgradcheck in float64."""
     inputs = [glassgrad.Tensor(a, requires_grad=True) for a in random_arrays(shapes, rng, np.float64, False)]
