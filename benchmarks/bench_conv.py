@@ -23,7 +23,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
 
@@ -82,15 +81,8 @@ def _case(fw, case):
 
 def worker(framework, case, warmup, steps):
     """Median ms of one forward + backward of ``case`` in this process."""
-    step = _case(_framework(framework), case)
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)) * 1e3
+    from glassgrad.bench.worker import median_ms
+    return median_ms(_case(_framework(framework), case), warmup, steps)
 
 
 def _spawn(framework, case, warmup, steps):

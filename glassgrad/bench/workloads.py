@@ -54,8 +54,10 @@ GEMMS = {
 def make_step(fw, nn, optim, workload):
     """Build ``workload`` in framework ``fw`` and return a function running one training step."""
     fw.manual_seed(0)
-    model, loss_fn, opt, x, y = WORKLOADS[workload](fw, nn, optim)
+    return _training_step(*WORKLOADS[workload](fw, nn, optim))
 
+
+def _training_step(model, loss_fn, opt, x, y):
     def step():
         opt.zero_grad()
         loss = loss_fn(model(x), y)
@@ -88,11 +90,4 @@ def make_sweep_step(fw, nn, optim, batch, width):
     fw.manual_seed(0)
     model = nn.Sequential(nn.Linear(784, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 10))
     x, y = _data(fw, (batch, 784)), _labels(fw, batch, 10)
-    loss_fn, opt = nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-3)
-
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-    return step
+    return _training_step(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-3), x, y)
