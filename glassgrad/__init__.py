@@ -3,6 +3,7 @@
 A reverse-mode autodiff engine and neural-network library on NumPy (CuPy on NVIDIA GPUs) with
 PyTorch's API: ``import glassgrad as torch`` style code runs with the imports changed.
 """
+from . import host_memory  # noqa: F401  (keeps freed buffers for reuse: see host_memory.py)
 from . import backend
 from .autograd import Tensor, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (bool_ as bool, device, float16, float32, float64, get_default_dtype, int8, int16,

@@ -40,6 +40,11 @@ CASES = {
     "permute": (lambda x: x.permute(2, 0, 1), [(2, 3, 4)], False),
     "linear": (lambda x, w, b: F.linear(x, w, b), [(5, 3), (4, 3), (4,)], False),
     "linear_3d_nobias": (lambda x, w: F.linear(x, w), [(2, 5, 3), (4, 3)], False),
+    # conv, in both column layouts: per sample (C/G·kh·kw <= 32) and channels last
+    "conv2d_per_sample": (lambda x, w, b: F.conv2d(x, w, b, padding=1), [(2, 1, 5, 5), (3, 1, 3, 3), (3,)], False),
+    "conv2d_channels_last": (lambda x, w, b: F.conv2d(x, w, b, padding=1), [(2, 6, 5, 4), (3, 6, 3, 3), (3,)], False),
+    "conv2d_strided_dilated_groups": (lambda x, w: F.conv2d(x, w, stride=2, padding=(2, 1), dilation=(2, 1), groups=2),
+                                      [(2, 8, 7, 6), (4, 4, 3, 3)], False),
 }
 
 

@@ -74,9 +74,10 @@ def _pad(a, pads):
 
 # Two layouts of the im2col columns. With few columns per output (K = C/G·kh·kw, e.g. a first layer
 # on a grey image) the GEMMs are memory-bound and "per sample" wins: (N, G, K, oh·ow), one batched
-# GEMM whose result is already NCHW (no transposing copy of y, dy or dx). Otherwise one large GEMM
-# over the whole batch, (G, K, N·oh·ow), runs faster than N small ones, and the transposes of y, dy
-# and dx are cheap next to it.
+# GEMM whose result is already NCHW (no transposing copy of y, dy or dx). Otherwise "channels last":
+# (G, N·oh·ow, K) with K ordered (kh, kw, C/G), one large GEMM over the whole batch. Its im2col copies
+# runs of C/G contiguous channels (NCHW windows give runs of only ow), and col2im adds whole rows
+# (ow·C/G contiguous floats) per kernel offset; x, y, dy and dx change layout in one cheap copy each.
 PER_SAMPLE_MAX_K = 32
 
 
@@ -86,13 +87,20 @@ def _per_sample_layout(k):
 
 def _columns(x, kernel, out_hw, g):
     """im2col, one copy of the strided windows, in the layout ``_per_sample_layout`` picks:
-    (N, G, K, oh·ow) or (G, K, N·oh·ow)."""
+    (N, G, K, oh·ow) with K ordered (C/G, kh, kw), or (G, N·oh·ow, K) with K ordered (kh, kw, C/G)."""
     n, c = x.shape[:2]
     (kh, kw), (oh, ow) = kernel, out_hw
-    v = _windows(_pad(x, g.pads), kh, kw, oh, ow, g)
     if _per_sample_layout(c // g.groups * kh * kw):
-        return v.reshape(n, g.groups, -1, oh * ow)
-    return v.transpose(1, 2, 3, 4, 0, 5, 6).reshape(g.groups, -1, n * oh * ow)
+        return _windows(_pad(x, g.pads), kh, kw, oh, ow, g).reshape(n, g.groups, -1, oh * ow)
+    xp = namespace(x)
+    (sh, sw), (dh, dw), (t, b, l, r) = g.stride, g.dilation, g.pads
+    xn = xp.zeros((n, x.shape[2] + t + b, x.shape[3] + l + r, c), dtype=x.dtype)   # padded NHWC
+    xn[:, t:t + x.shape[2], l:l + x.shape[3]] = x.transpose(0, 2, 3, 1)
+    s_n, s_h, s_w, s_c = xn.strides
+    cg = c // g.groups
+    v = xp.lib.stride_tricks.as_strided(xn, (g.groups, n, oh, ow, kh, kw, cg),
+                                        (s_c * cg, s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False)
+    return v.reshape(g.groups, n * oh * ow, kh * kw * cg)
 
 
 def _per_sample(a, groups):
@@ -101,54 +109,79 @@ def _per_sample(a, groups):
     return a.reshape(n, groups, o // groups, -1)
 
 
-def _batch_major(a, groups):
-    """(N, O, oh, ow) -> (G, O/G, N·oh·ow): one transposing copy."""
-    n, o = a.shape[:2]
-    return a.reshape(n, groups, o // groups, -1).transpose(1, 2, 0, 3).reshape(groups, o // groups, -1)
+def _channels_last(a, groups):
+    """(N, O, oh, ow) -> (G, N·oh·ow, O/G): one transposing copy."""
+    n, o, oh, ow = a.shape
+    return a.reshape(n, groups, o // groups, oh, ow).transpose(1, 0, 3, 4, 2).reshape(groups, n * oh * ow, o // groups)
 
 
-def conv_forward_array(x, w, g, out_hw):
-    """y = conv(x, w): (N, C, H, W), (O, C/G, kh, kw) -> (N, O, oh, ow)."""
+def _from_channels_last(a, n, hw):
+    """(G, N·h·w, C/G) -> (N, C, h, w): one transposing copy."""
+    groups, _, cg = a.shape
+    a = a.reshape((groups, n) + tuple(hw) + (cg,)).transpose(1, 0, 4, 2, 3)
+    return namespace(a).ascontiguousarray(a).reshape((n, groups * cg) + tuple(hw))
+
+
+def _weight_channels_last(w, groups):
+    """(O, C/G, kh, kw) -> (G, K, O/G) with K ordered (kh, kw, C/G), matching the columns."""
+    o, cg, kh, kw = w.shape
+    return w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(groups, kh * kw * cg, o // groups)
+
+
+def conv_forward_array(x, w, g, out_hw, cols=None):
+    """y = conv(x, w): (N, C, H, W), (O, C/G, kh, kw) -> (N, O, oh, ow). ``cols``: the columns of
+    ``x`` if already built."""
     xp = namespace(x)
     n, (o, cg, kh, kw) = x.shape[0], w.shape
-    y = xp.matmul(w.reshape(g.groups, o // g.groups, -1), _columns(x, (kh, kw), out_hw, g))
+    if cols is None:
+        cols = _columns(x, (kh, kw), out_hw, g)
     if _per_sample_layout(cg * kh * kw):
+        y = xp.matmul(w.reshape(g.groups, o // g.groups, -1), cols)
         return y.reshape((n, o) + tuple(out_hw))                                # (N, G, Og, L) is NCHW
-    return y.reshape((o, n) + tuple(out_hw)).transpose(1, 0, 2, 3).copy()
+    return _from_channels_last(xp.matmul(cols, _weight_channels_last(w, g.groups)), n, out_hw)
 
 
-def conv_weight_array(x, dy, g, w_shape):
-    """dw = Σ_n dy_n · columns(x_n)ᵀ: (O, C/G, kh, kw). The columns are built again rather than
-    kept from the forward: holding them (14 MB for W_CNN's second layer) measured slower."""
-    xp = namespace(x)
-    cols = _columns(x, tuple(w_shape[2:]), dy.shape[2:], g)
-    if _per_sample_layout(w_shape[1] * w_shape[2] * w_shape[3]):
+def conv_weight_array(x, dy, g, w_shape, cols=None):
+    """dw = Σ_n dy_n · columns(x_n)ᵀ: (O, C/G, kh, kw). ``cols``: the columns of ``x`` if kept
+    from the forward."""
+    xp = namespace(dy)
+    o, cg, kh, kw = w_shape
+    if cols is None:
+        cols = _columns(x, (kh, kw), dy.shape[2:], g)
+    if _per_sample_layout(cg * kh * kw):
         return xp.matmul(_per_sample(dy, g.groups), cols.swapaxes(-1, -2)).sum(axis=0).reshape(w_shape)
-    return xp.matmul(_batch_major(dy, g.groups), cols.swapaxes(-1, -2)).reshape(w_shape)
+    dw = xp.matmul(cols.swapaxes(-1, -2), _channels_last(dy, g.groups))       # (G, K, Og)
+    return dw.reshape(g.groups, kh, kw, cg, o // g.groups).transpose(0, 4, 3, 1, 2).reshape(w_shape)
 
 
 def conv_data_array(dy, w, g, in_hw):
     """dx = convᵀ(dy, w): GEMM to columns, then col2im by kh·kw strided slice-adds into a padded
-    buffer (channels first in the batch-major layout, so the adds run over contiguous planes)."""
+    buffer, each add over whole rows of the output (the GEMM is batched over kernel offsets so
+    that each offset's columns are contiguous)."""
     xp = namespace(dy)
     n, o, oh, ow = dy.shape
     _, cg, kh, kw = w.shape
     c = g.groups * cg
-    wg = w.reshape(g.groups, o // g.groups, cg * kh * kw).swapaxes(1, 2)        # (G, K, Og)
-    per_sample = _per_sample_layout(cg * kh * kw)
-    if per_sample:                                                              # (N, C, kh, kw, oh, ow)
-        cols = xp.matmul(wg, _per_sample(dy, g.groups)).reshape(n, c, kh, kw, oh, ow)
-    else:                                                                       # as (C, N, kh, kw, oh, ow)
-        cols = xp.matmul(wg, _batch_major(dy, g.groups)).reshape(c, kh, kw, n, oh, ow).transpose(0, 3, 1, 2, 4, 5)
     (sh, sw), (dh, dw), (t, b, l, r), (h, wd) = g.stride, g.dilation, g.pads, in_hw
-    dxp = xp.zeros(cols.shape[:2] + (h + t + b, wd + l + r), dtype=dy.dtype)
+    if _per_sample_layout(cg * kh * kw):                                        # (N, C, kh, kw, oh, ow)
+        wg = w.reshape(g.groups, o // g.groups, cg * kh * kw).swapaxes(1, 2)    # (G, K, Og)
+        cols = xp.matmul(wg, _per_sample(dy, g.groups)).reshape(n, c, kh, kw, oh, ow)
+        dxp = xp.zeros((n, c, h + t + b, wd + l + r), dtype=dy.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                dxp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, :, i, j]
+        dx = dxp[:, :, t:t + h, l:l + wd]
+        return dx.copy() if dx.shape != dxp.shape else dxp
+    # one (G, N·oh·ow, C/G) block of columns per kernel offset: (kh·kw, G, N·oh·ow, C/G)
+    wk = xp.ascontiguousarray(w.reshape(g.groups, o // g.groups, cg, kh * kw).transpose(3, 0, 1, 2))  # (kh·kw, G, Og, Cg)
+    cols = xp.matmul(_channels_last(dy, g.groups), wk)
+    cols = cols.reshape(kh * kw, g.groups, n, oh, ow, cg).transpose(0, 2, 3, 4, 1, 5)
+    dxp = xp.zeros((n, h + t + b, wd + l + r, g.groups, cg), dtype=dy.dtype)    # padded NHWC
     for i in range(kh):
         for j in range(kw):
-            dxp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, :, i, j]
-    dx = dxp[:, :, t:t + h, l:l + wd]
-    if per_sample:
-        return dx.copy() if dx.shape != dxp.shape else dxp
-    return dx.transpose(1, 0, 2, 3).copy()
+            dxp[:, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[i * kw + j]
+    dx = dxp[:, t:t + h, l:l + wd].transpose(0, 3, 4, 1, 2)
+    return xp.ascontiguousarray(dx).reshape(n, c, h, wd)
 
 
 # ---- the three ops -----------------------------------------------------------------------------
@@ -162,21 +195,32 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, w, bias, geometry, out_hw):
-        y = conv_forward_array(x.array, w.array, geometry, out_hw)
+        cols = _columns(x.array, w.shape[2:], out_hw, geometry)
+        y = conv_forward_array(x.array, w.array, geometry, out_hw, cols)
         if bias is not None:
             y += bias.array.reshape(1, -1, 1, 1)
         ctx.geometry = geometry
         ctx.in_hw = x.array.shape[2:]
-        ctx.save_for_backward(x, w)
+        # the columns are kept for dw (building them again costs a pass over them); backward frees them
+        ctx.save_for_backward(x, w, cols if ctx.needs_input_grad[1] else None)
         return y
 
     @staticmethod
     def backward(ctx, dy):
-        x, w = ctx.saved_tensors
+        x, w, _ = ctx.saved_tensors
         need = ctx.needs_input_grad
         dx = ConvData.apply(dy, w, ctx.geometry, ctx.in_hw) if need[0] else None
         dw = ConvWeight.apply(x, dy, ctx.geometry, w.shape) if need[1] else None
         db = _bias_grad(dy) if len(need) > 2 and need[2] else None
+        return dx, dw, db
+
+    @staticmethod
+    def raw_backward(ctx, dy):
+        x, w, cols = ctx.saved_arrays
+        need = ctx.needs_input_grad
+        dx = conv_data_array(dy, w, ctx.geometry, ctx.in_hw) if need[0] else None
+        dw = conv_weight_array(x, dy, ctx.geometry, w.shape, cols) if need[1] else None
+        db = dy.sum(axis=(0, 2, 3)) if len(need) > 2 and need[2] else None
         return dx, dw, db
 
 
