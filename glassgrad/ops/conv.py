@@ -13,8 +13,10 @@ with an even kernel pads the extra row/column at the bottom/right, like PyTorch)
 """
 import numpy as np
 
+from .. import parallel
 from ..autograd.function import Function
 from ..backend import namespace
+from ..parallel import for_batch
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -90,17 +92,25 @@ def _columns(x, kernel, out_hw, g):
     (N, G, K, oh·ow) with K ordered (C/G, kh, kw), or (G, N·oh·ow, K) with K ordered (kh, kw, C/G)."""
     n, c = x.shape[:2]
     (kh, kw), (oh, ow) = kernel, out_hw
-    if _per_sample_layout(c // g.groups * kh * kw):
-        return _windows(_pad(x, g.pads), kh, kw, oh, ow, g).reshape(n, g.groups, -1, oh * ow)
-    xp = namespace(x)
-    (sh, sw), (dh, dw), (t, b, l, r) = g.stride, g.dilation, g.pads
-    xn = xp.zeros((n, x.shape[2] + t + b, x.shape[3] + l + r, c), dtype=x.dtype)   # padded NHWC
-    xn[:, t:t + x.shape[2], l:l + x.shape[3]] = x.transpose(0, 2, 3, 1)
-    s_n, s_h, s_w, s_c = xn.strides
     cg = c // g.groups
-    v = xp.lib.stride_tricks.as_strided(xn, (g.groups, n, oh, ow, kh, kw, cg),
-                                        (s_c * cg, s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False)
-    return v.reshape(g.groups, n * oh * ow, kh * kw * cg)
+    xp = namespace(x)
+    if _per_sample_layout(cg * kh * kw):
+        v = _windows(_pad(x, g.pads), kh, kw, oh, ow, g)                         # (N, G, Cg, kh, kw, oh, ow)
+        cols = xp.empty((n, g.groups, cg * kh * kw, oh * ow), dtype=x.dtype)
+        dst = cols.reshape(v.shape)
+    else:
+        (sh, sw), (dh, dw), (t, b, l, r) = g.stride, g.dilation, g.pads
+        h, w = x.shape[2:]
+        xn = xp.zeros((n, h + t + b, w + l + r, c), dtype=x.dtype)              # padded NHWC
+        for_batch(x, lambda lo, hi: xp.copyto(xn[lo:hi, t:t + h, l:l + w], x[lo:hi].transpose(0, 2, 3, 1)),
+                  nbytes=2 * x.nbytes)
+        s_n, s_h, s_w, s_c = xn.strides
+        v = xp.lib.stride_tricks.as_strided(xn, (n, g.groups, oh, ow, kh, kw, cg),
+                                            (s_n, s_c * cg, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False)
+        cols = xp.empty((g.groups, n * oh * ow, kh * kw * cg), dtype=x.dtype)
+        dst = cols.reshape(g.groups, n, oh, ow, kh, kw, cg).swapaxes(0, 1)
+    for_batch(x, lambda lo, hi: xp.copyto(dst[lo:hi], v[lo:hi]), nbytes=2 * cols.nbytes)
+    return cols
 
 
 def _per_sample(a, groups):
@@ -112,20 +122,30 @@ def _per_sample(a, groups):
 def _channels_last(a, groups):
     """(N, O, oh, ow) -> (G, N·oh·ow, O/G): one transposing copy."""
     n, o, oh, ow = a.shape
-    return a.reshape(n, groups, o // groups, oh, ow).transpose(1, 0, 3, 4, 2).reshape(groups, n * oh * ow, o // groups)
+    out = namespace(a).empty((groups, n, oh, ow, o // groups), dtype=a.dtype)
+    src = a.reshape(n, groups, o // groups, oh, ow).transpose(0, 1, 3, 4, 2)
+    for_batch(a, lambda lo, hi: namespace(a).copyto(out[:, lo:hi], src[lo:hi].swapaxes(0, 1)), nbytes=2 * a.nbytes)
+    return out.reshape(groups, n * oh * ow, o // groups)
 
 
 def _from_channels_last(a, n, hw):
     """(G, N·h·w, C/G) -> (N, C, h, w): one transposing copy."""
     groups, _, cg = a.shape
-    a = a.reshape((groups, n) + tuple(hw) + (cg,)).transpose(1, 0, 4, 2, 3)
-    return namespace(a).ascontiguousarray(a).reshape((n, groups * cg) + tuple(hw))
+    out = namespace(a).empty((n, groups, cg) + tuple(hw), dtype=a.dtype)
+    src = a.reshape((groups, n) + tuple(hw) + (cg,)).transpose(1, 0, 4, 2, 3)
+    for_batch(out, lambda lo, hi: namespace(a).copyto(out[lo:hi], src[lo:hi]), nbytes=2 * a.nbytes)
+    return out.reshape((n, groups * cg) + tuple(hw))
 
 
 def _weight_channels_last(w, groups):
     """(O, C/G, kh, kw) -> (G, K, O/G) with K ordered (kh, kw, C/G), matching the columns."""
     o, cg, kh, kw = w.shape
     return w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(groups, kh * kw * cg, o // groups)
+
+
+def _gemm(xp, a, b, out=None):
+    """a @ b with a 2-D: split over the rows of a on the CPU."""
+    return parallel.matmul(a, b, out) if xp is np else xp.matmul(a, b, out=out)
 
 
 def conv_forward_array(x, w, g, out_hw, cols=None):
@@ -135,10 +155,16 @@ def conv_forward_array(x, w, g, out_hw, cols=None):
     n, (o, cg, kh, kw) = x.shape[0], w.shape
     if cols is None:
         cols = _columns(x, (kh, kw), out_hw, g)
-    if _per_sample_layout(cg * kh * kw):
-        y = xp.matmul(w.reshape(g.groups, o // g.groups, -1), cols)
-        return y.reshape((n, o) + tuple(out_hw))                                # (N, G, Og, L) is NCHW
-    return _from_channels_last(xp.matmul(cols, _weight_channels_last(w, g.groups)), n, out_hw)
+    if _per_sample_layout(cg * kh * kw):                                        # (N, G, Og, L) is NCHW
+        y = xp.empty((n, g.groups, o // g.groups, cols.shape[-1]), dtype=x.dtype)
+        wg = w.reshape(g.groups, o // g.groups, -1)
+        for_batch(x, lambda lo, hi: xp.matmul(wg, cols[lo:hi], out=y[lo:hi]), flops=2 * y.size * cols.shape[2])
+        return y.reshape((n, o) + tuple(out_hw))
+    wcl = _weight_channels_last(w, g.groups)
+    y = xp.empty(cols.shape[:2] + (o // g.groups,), dtype=x.dtype)
+    for gi in range(g.groups):
+        _gemm(xp, cols[gi], wcl[gi], y[gi])
+    return _from_channels_last(y, n, out_hw)
 
 
 def conv_weight_array(x, dy, g, w_shape, cols=None):
@@ -149,8 +175,16 @@ def conv_weight_array(x, dy, g, w_shape, cols=None):
     if cols is None:
         cols = _columns(x, (kh, kw), dy.shape[2:], g)
     if _per_sample_layout(cg * kh * kw):
-        return xp.matmul(_per_sample(dy, g.groups), cols.swapaxes(-1, -2)).sum(axis=0).reshape(w_shape)
-    dw = xp.matmul(cols.swapaxes(-1, -2), _channels_last(dy, g.groups))       # (G, K, Og)
+        dy_s, partial = _per_sample(dy, g.groups), {}
+
+        def part(lo, hi):
+            partial[lo] = xp.matmul(dy_s[lo:hi], cols[lo:hi].swapaxes(-1, -2)).sum(axis=0)
+        for_batch(dy, part, flops=2 * dy.size * cols.shape[2])
+        return sum(partial[lo] for lo in sorted(partial)).reshape(w_shape)
+    dyn = _channels_last(dy, g.groups)
+    dw = xp.empty((g.groups, kh * kw * cg, o // g.groups), dtype=dy.dtype)      # (G, K, Og)
+    for gi in range(g.groups):
+        _gemm(xp, cols[gi].T, dyn[gi], dw[gi])
     return dw.reshape(g.groups, kh, kw, cg, o // g.groups).transpose(0, 4, 3, 1, 2).reshape(w_shape)
 
 
@@ -163,25 +197,36 @@ def conv_data_array(dy, w, g, in_hw):
     _, cg, kh, kw = w.shape
     c = g.groups * cg
     (sh, sw), (dh, dw), (t, b, l, r), (h, wd) = g.stride, g.dilation, g.pads, in_hw
-    if _per_sample_layout(cg * kh * kw):                                        # (N, C, kh, kw, oh, ow)
+    offsets = [(i * kw + j, slice(i * dh, i * dh + sh * (oh - 1) + 1, sh), slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
+               for i in range(kh) for j in range(kw)]
+    if _per_sample_layout(cg * kh * kw):                                        # (N, C, kh·kw, oh, ow)
         wg = w.reshape(g.groups, o // g.groups, cg * kh * kw).swapaxes(1, 2)    # (G, K, Og)
-        cols = xp.matmul(wg, _per_sample(dy, g.groups)).reshape(n, c, kh, kw, oh, ow)
+        dy_s = _per_sample(dy, g.groups)
         dxp = xp.zeros((n, c, h + t + b, wd + l + r), dtype=dy.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                dxp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, :, i, j]
+
+        def col2im(lo, hi):
+            cols = xp.matmul(wg, dy_s[lo:hi]).reshape(hi - lo, c, kh * kw, oh, ow)
+            for k, si, sj in offsets:
+                dxp[lo:hi, :, si, sj] += cols[:, :, k]
+        for_batch(dy, col2im, flops=2 * dy.size * wg.shape[1])
         dx = dxp[:, :, t:t + h, l:l + wd]
         return dx.copy() if dx.shape != dxp.shape else dxp
     # one (G, N·oh·ow, C/G) block of columns per kernel offset: (kh·kw, G, N·oh·ow, C/G)
     wk = xp.ascontiguousarray(w.reshape(g.groups, o // g.groups, cg, kh * kw).transpose(3, 0, 1, 2))  # (kh·kw, G, Og, Cg)
-    cols = xp.matmul(_channels_last(dy, g.groups), wk)
+    dyn = _channels_last(dy, g.groups)
+    cols = xp.empty((kh * kw, g.groups, n * oh * ow, cg), dtype=dy.dtype)
+    for gi in range(g.groups):
+        _gemm(xp, dyn[gi], wk[:, gi], cols[:, gi])
     cols = cols.reshape(kh * kw, g.groups, n, oh, ow, cg).transpose(0, 2, 3, 4, 1, 5)
     dxp = xp.zeros((n, h + t + b, wd + l + r, g.groups, cg), dtype=dy.dtype)    # padded NHWC
-    for i in range(kh):
-        for j in range(kw):
-            dxp[:, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[i * kw + j]
-    dx = dxp[:, t:t + h, l:l + wd].transpose(0, 3, 4, 1, 2)
-    return xp.ascontiguousarray(dx).reshape(n, c, h, wd)
+    dx = xp.empty((n, g.groups, cg, h, wd), dtype=dy.dtype)
+
+    def col2im(lo, hi):
+        for k, si, sj in offsets:
+            dxp[lo:hi, si, sj] += cols[k, lo:hi]
+        xp.copyto(dx[lo:hi], dxp[lo:hi, t:t + h, l:l + wd].transpose(0, 3, 4, 1, 2))
+    for_batch(dy, col2im, nbytes=2 * cols.nbytes)
+    return dx.reshape(n, c, h, wd)
 
 
 # ---- the three ops -----------------------------------------------------------------------------

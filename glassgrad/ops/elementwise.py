@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .. import backend
+from .. import backend, parallel
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ._util import raw_grad_to, array_of, binary_arrays, broadcast_shapes, grad_for, grad_meta, grad_to, promote_types
@@ -517,9 +517,17 @@ Sigmoid = _unary("Sigmoid", _sigmoid, lambda x, y, dy: dy * y * (1 - y), "y = σ
                  saves="y", raw=True)
 Erf = _unary("Erf", _erf, lambda x, y, dy: dy * (2 / math.sqrt(math.pi)) * exp(-x * x),
              "y = erf x;  dx = dy * 2/√π * exp(-x²)", saves="x")
-Relu = _unary("Relu", lambda a: np.maximum(a, 0), lambda x, y, dy: where(y > 0, dy, _zeros_like(dy)),
-              "y = max(x, 0);  dx = dy * [y > 0]", saves="y", kind="any")
-Relu.raw_backward = staticmethod(lambda ctx, dy: dy * (ctx.saved_arrays[1] > 0))
+Relu = _unary("Relu", lambda a: parallel.map_chunks(np.maximum, np.empty_like(a), a, 0),
+              lambda x, y, dy: where(y > 0, dy, _zeros_like(dy)), "y = max(x, 0);  dx = dy * [y > 0]",
+              saves="y", kind="any")
+
+
+def _relu_grad(dy, y, out):
+    np.multiply(dy, y > 0, out=out)
+
+
+Relu.raw_backward = staticmethod(lambda ctx, dy: parallel.map_chunks(_relu_grad, np.empty_like(dy), dy,
+                                                                     ctx.saved_arrays[1]))
 LeakyRelu = _unary("LeakyRelu", lambda a, negative_slope=0.01: np.where(a > 0, a, a * negative_slope),
                    lambda x, y, dy, negative_slope=0.01: where(x > 0, dy, dy * negative_slope),
                    "y = x if x > 0 else a·x;  dx = dy * (1 if x > 0 else a)", saves="x", kind="act")

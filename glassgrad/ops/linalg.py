@@ -8,7 +8,7 @@ import string
 
 import numpy as np
 
-from .. import backend
+from .. import backend, parallel
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ._util import sum_to
@@ -54,7 +54,7 @@ class MatMul(Function):
                                f"{tuple(a.shape)} and {tuple(b.shape)} cannot be broadcast together (sizes must "
                                "match or be 1, aligned from the right)") from None
         ctx.save_for_backward(x, y)
-        return backend.namespace(a).matmul(a, b)
+        return parallel.matmul(a, b)
 
     @staticmethod
     def backward(ctx, dz):
@@ -91,7 +91,7 @@ class MatMul(Function):
         x, y = ctx.saved_arrays
         if x.ndim == 2 and y.ndim == 2:
             need_x, need_y = ctx.needs_input_grad[:2]
-            return (dz @ y.T if need_x else None), (x.T @ dz if need_y else None)
+            return (parallel.matmul(dz, y.T) if need_x else None), (parallel.matmul(x.T, dz) if need_y else None)
         return MatMul.backward(ctx, Tensor._make(dz, False, None, 0))
 
 

@@ -2,7 +2,7 @@
 (y = W[idx], a linear map of one-hot rows) with its scatter-add transpose."""
 import numpy as np
 
-from .. import backend
+from .. import backend, parallel
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 
@@ -29,7 +29,7 @@ class Linear(Function):
             raise RuntimeError(f"linear: bias must have shape ({w.shape[0]},), got {tuple(bias.array.shape)}")
         lead = a.shape[:-1]
         a2 = a.reshape(-1, w.shape[1]) if a.ndim != 2 else a
-        y = a2 @ w.T
+        y = parallel.matmul(a2, w.T)
         if bias is not None:
             y += bias.array
         if getattr(ctx, "needs_input_grad", None) is not None:
@@ -64,9 +64,9 @@ class Linear(Function):
         dx = dw = db = None
         dy2 = dy.reshape(-1, dy.shape[-1]) if dy.ndim != 2 else dy
         if need[0]:
-            dx = (dy2 @ weight).reshape(dy.shape[:-1] + (weight.shape[1],))
+            dx = parallel.matmul(dy2, weight).reshape(dy.shape[:-1] + (weight.shape[1],))
         if need[1]:
-            dw = dy2.T @ (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x)
+            dw = parallel.matmul(dy2.T, x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x)
         if ctx.has_bias and need[2]:
             db = dy2.sum(0)
         return dx, dw, db

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..backend import namespace
+from ..parallel import for_batch
 from .conv import ntuple
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
@@ -105,23 +106,24 @@ def _max_exact(a, win):
     return best, arg
 
 
-def _max_fast(a, win):
-    """(max, first argmax offset) as a max-reduction, then the first offset equal to it; ``None``
-    when the result has a NaN (the exact scan then decides which NaN wins)."""
+def _max_fast(a, win, best, arg):
+    """Write (max, first argmax offset) into ``best`` and ``arg`` as a max-reduction, then the first
+    offset equal to it; False when the result has a NaN (the exact scan then decides which NaN wins)."""
     xp = namespace(a)
     views = [a[:, :, sh, sw] for _, sh, sw in win.offsets()]
-    best = views[0].copy()
+    xp.copyto(best, views[0])
     for v in views[1:]:
         xp.maximum(best, v, out=best)
     if xp.isnan(best).any():
-        return None
+        return False
     # the first offset equal to the max = the number of leading offsets that differ from it
     differs = xp.not_equal(views[0], best)
-    arg = differs.astype(_arg_dtype(win))
+    xp.copyto(arg, differs)
+    same = xp.empty_like(differs)
     for v in views[1:-1]:
-        differs &= xp.not_equal(v, best)
+        differs &= xp.not_equal(v, best, out=same)
         arg += differs
-    return best, arg
+    return True
 
 
 class MaxPool2d(Function):
@@ -130,8 +132,17 @@ class MaxPool2d(Function):
     @staticmethod
     def forward(ctx, x, win):
         a = win.padded(x.array, -np.inf)
-        found = _max_fast(a, win)
-        best, arg = found if found is not None else _max_exact(a, win)
+        xp = namespace(a)
+        best = xp.empty(a.shape[:2] + win.out, dtype=a.dtype)
+        arg = xp.empty(best.shape, dtype=_arg_dtype(win))
+        nan = []
+
+        def run(lo, hi):  # a chunk of the batch
+            if not _max_fast(a[lo:hi], win, best[lo:hi], arg[lo:hi]):
+                nan.append(lo)
+        for_batch(a, run, nbytes=2 * a.nbytes)
+        if nan:
+            best, arg = _max_exact(a, win)
         ctx.win = win
         ctx.save_for_backward(arg)
         ctx.mark_non_differentiable(arg)
@@ -161,11 +172,15 @@ class _MaxScatter(Function):
         (oh, ow), (sh_, sw_) = win.out, win.stride
         covered = _tiles(win) and (oh * sh_, ow * sw_) == shape[2:] and win.kernel == win.stride
         out = xp.empty(shape, dtype=g.dtype) if covered else xp.zeros(shape, dtype=g.dtype)
-        for k, sh, sw in win.offsets():
-            if _tiles(win):                    # each position written once: assign, no read-add
-                xp.multiply(g, k_arg == k, out=out[:, :, sh, sw])
-            else:
-                out[:, :, sh, sw] += g * (k_arg == k)
+        tiles = _tiles(win)
+
+        def run(lo, hi):  # a chunk of the batch
+            for k, sh, sw in win.offsets():
+                if tiles:                      # each position written once: assign, no read-add
+                    xp.multiply(g[lo:hi], k_arg[lo:hi] == k, out=out[lo:hi, :, sh, sw])
+                else:
+                    out[lo:hi, :, sh, sw] += g[lo:hi] * (k_arg[lo:hi] == k)
+        for_batch(g, run, nbytes=2 * out.nbytes)
         ctx.win = win
         ctx.save_for_backward(arg)
         return win.cropped(out)
