@@ -11,8 +11,8 @@ Small kernels run in the calling thread: a chunk must be worth the ~20 µs of ha
 """
 import ctypes
 import os
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -67,7 +67,7 @@ def set_num_threads(n):
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
     if _pool is not None:
-        _pool.shutdown(wait=True)
+        _pool.shutdown()
     _num_threads, _pool = n, None
     if _blas is not None:
         _blas[0](1 if n > 1 else _blas_threads_at_import)
@@ -92,17 +92,49 @@ def _chunks(n, parts):
         lo = hi
 
 
+class _Workers:
+    """Threads that run ``fn(lo, hi)`` tasks from a queue; each task reports on its caller's queue
+    (None, or the exception it raised). Lighter than a ThreadPoolExecutor: no futures."""
+
+    def __init__(self, count):
+        self.tasks = queue.SimpleQueue()
+        self.threads = [threading.Thread(target=self._work, name=f"glassgrad-{i}", daemon=True) for i in range(count)]
+        for t in self.threads:
+            t.start()
+
+    def _work(self):
+        while True:
+            task = self.tasks.get()
+            if task is None:
+                return
+            fn, lo, hi, done = task
+            try:
+                _in_region(fn, lo, hi)
+                done.put(None)
+            except BaseException as e:  # handed to the caller, raised there
+                done.put(e)
+
+    def shutdown(self):
+        for _ in self.threads:
+            self.tasks.put(None)
+
+
 def _run(n, fn, parts):
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(_num_threads - 1, thread_name_prefix="glassgrad")
+        _pool = _Workers(_num_threads - 1)
     ranges = list(_chunks(n, parts))
-    futures = [_pool.submit(_in_region, fn, lo, hi) for lo, hi in ranges[1:]]
+    done = queue.SimpleQueue()
+    for lo, hi in ranges[1:]:
+        _pool.tasks.put((fn, lo, hi, done))
+    error = None
     try:
         _in_region(fn, *ranges[0])
     finally:
-        for f in futures:
-            f.result()
+        for _ in ranges[1:]:
+            error = done.get() or error
+    if error is not None:
+        raise error
 
 
 def _in_region(fn, lo, hi):
@@ -151,8 +183,9 @@ def map_chunks(fn, out, *args):
 
 # ---- GEMM --------------------------------------------------------------------------------------
 def matmul(a, b, out=None):
-    """``np.matmul(a, b)`` split into chunks: over the rows of ``a`` when ``a`` is 2-D (or when ``b``
-    is, with ``a``'s leading dims folded into rows), else over the leading batch dim. Not NumPy
+    """``np.matmul(a, b)`` split into chunks: over the rows of ``a`` (or the columns of ``b`` when
+    there are more of them) when ``a`` is 2-D (or when ``b`` is, with ``a``'s leading dims folded
+    into rows), else over the leading batch dim. Not NumPy
     arrays, vectors, or a BLAS whose threads can't be held: one ``matmul`` call."""
     if type(a) is not np.ndarray or type(b) is not np.ndarray:
         return namespace(a).matmul(a, b, out=out)
@@ -167,7 +200,9 @@ def matmul(a, b, out=None):
     if a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous and out.flags.c_contiguous:
         matmul(a.reshape(-1, k), b, out.reshape(-1, p))   # a's batch folded into its rows (views)
         return out
-    if a.ndim == 2:
+    if a.ndim == 2 and b.ndim == 2 and p > m:   # chunks of b's columns: each thread packs less of b
+        parallel_for(p, lambda lo, hi: np.matmul(a, b[:, lo:hi], out=out[:, lo:hi]), flops=flops)
+    elif a.ndim == 2:
         parallel_for(m, lambda lo, hi: np.matmul(a[lo:hi], b, out=out[..., lo:hi, :]), flops=flops)
     else:
         a_b = np.broadcast_to(a, shape[:-2] + a.shape[-2:])

@@ -68,7 +68,18 @@ def _training_step(model, loss_fn, opt, x, y):
 
 
 def gemm_lower_bound_ms(workload, repeats=20):
-    """The time of the step's GEMMs alone at NumPy's float32 speed, measured in this process."""
+    """The time of the step's GEMMs alone at NumPy's float32 speed, measured in this process with
+    the BLAS's own threads (glassgrad holds them while it splits GEMMs itself)."""
+    from glassgrad import parallel
+    threads = parallel.get_num_threads()
+    parallel.set_num_threads(1)  # gives the BLAS its threads back
+    try:
+        return _gemm_ms(workload, repeats)
+    finally:
+        parallel.set_num_threads(threads)
+
+
+def _gemm_ms(workload, repeats):
     import time
     rng = np.random.default_rng(0)
     total = 0.0

@@ -13,7 +13,6 @@ with an even kernel pads the extra row/column at the bottom/right, like PyTorch)
 """
 import numpy as np
 
-from .. import parallel
 from ..autograd.function import Function
 from ..backend import namespace
 from ..parallel import for_batch
@@ -53,15 +52,23 @@ class _Geometry:
         self.stride, self.pads, self.dilation, self.groups = stride, pads, dilation, groups
 
 
-def _windows(xp_, kh, kw, oh, ow, g):
-    """Strided view (N, G, Cg, kh, kw, oh, ow) of the padded input: no copy."""
-    n, c, _, _ = xp_.shape
-    sn, sc, sh_, sw_ = xp_.strides
-    (sh, sw), (dh, dw) = g.stride, g.dilation
-    xp = namespace(xp_)
-    return xp.lib.stride_tricks.as_strided(
-        xp_, (n, g.groups, c // g.groups, kh, kw, oh, ow),
-        (sn, sc * (c // g.groups), sc, sh_ * dh, sw_ * dw, sh_ * sh, sw_ * sw), writeable=False)
+# Two layouts of the im2col columns. With few columns per output (K = C/G·kh·kw, e.g. a first layer
+# on a grey image) the GEMMs are memory-bound and "per sample" wins: (N, G, K, oh·ow) from the NCHW
+# input, one batched GEMM whose result is already NCHW. Otherwise "channels last": (G, N·oh·ow, K)
+# with K ordered (kh, kw, C/G) from an NHWC copy of the input, one large GEMM per group; its
+# im2col copies runs of C/G contiguous channels, and col2im adds whole rows (ow·C/G floats).
+#
+# Either way the batch is worked through in blocks of samples whose columns take about BLOCK_BYTES:
+# each block's columns are built, multiplied and dropped while they are still in the cache (the
+# whole batch's columns, 14 MB for W_CNN's second layer, would be read back from memory), and the
+# blocks are spread over glassgrad's threads. The backward builds the columns again from the
+# padded input that the forward kept (``conv_source``).
+PER_SAMPLE_MAX_K = 32
+BLOCK_BYTES = 1 << 20
+
+
+def _per_sample_layout(k):
+    return k <= PER_SAMPLE_MAX_K
 
 
 def _pad(a, pads):
@@ -74,67 +81,82 @@ def _pad(a, pads):
     return out
 
 
-# Two layouts of the im2col columns. With few columns per output (K = C/G·kh·kw, e.g. a first layer
-# on a grey image) the GEMMs are memory-bound and "per sample" wins: (N, G, K, oh·ow), one batched
-# GEMM whose result is already NCHW (no transposing copy of y, dy or dx). Otherwise "channels last":
-# (G, N·oh·ow, K) with K ordered (kh, kw, C/G), one large GEMM over the whole batch. Its im2col copies
-# runs of C/G contiguous channels (NCHW windows give runs of only ow), and col2im adds whole rows
-# (ow·C/G contiguous floats) per kernel offset; x, y, dy and dx change layout in one cheap copy each.
-PER_SAMPLE_MAX_K = 32
-
-
-def _per_sample_layout(k):
-    return k <= PER_SAMPLE_MAX_K
-
-
-def _columns(x, kernel, out_hw, g):
-    """im2col, one copy of the strided windows, in the layout ``_per_sample_layout`` picks:
-    (N, G, K, oh·ow) with K ordered (C/G, kh, kw), or (G, N·oh·ow, K) with K ordered (kh, kw, C/G)."""
-    n, c = x.shape[:2]
-    (kh, kw), (oh, ow) = kernel, out_hw
-    cg = c // g.groups
+def conv_source(x, g, w_shape):
+    """The input padded, in the layout its columns are read from: NCHW for the per-sample layout,
+    (N, H+pads, W+pads, C) for channels last."""
+    if _per_sample_layout(w_shape[1] * w_shape[2] * w_shape[3]):
+        return _pad(x, g.pads)
     xp = namespace(x)
+    (t, b, l, r), (n, c, h, w) = g.pads, x.shape
+    xn = xp.zeros((n, h + t + b, w + l + r, c), dtype=x.dtype)
+    for_batch(x, lambda lo, hi: xp.copyto(xn[lo:hi, t:t + h, l:l + w], x[lo:hi].transpose(0, 2, 3, 1)),
+              nbytes=2 * x.nbytes)
+    return xn
+
+
+def _block_columns(src, w_shape, out_hw, g):
+    """im2col of a block of samples of ``conv_source``'s array: one copy of its strided windows,
+    (b, G, K, oh·ow) per sample or (G, b·oh·ow, K) channels last."""
+    xp = namespace(src)
+    o, cg, kh, kw = w_shape
+    (oh, ow), (sh, sw), (dh, dw) = out_hw, g.stride, g.dilation
+    strided = xp.lib.stride_tricks.as_strided
     if _per_sample_layout(cg * kh * kw):
-        v = _windows(_pad(x, g.pads), kh, kw, oh, ow, g)                         # (N, G, Cg, kh, kw, oh, ow)
-        cols = xp.empty((n, g.groups, cg * kh * kw, oh * ow), dtype=x.dtype)
-        dst = cols.reshape(v.shape)
-    else:
-        (sh, sw), (dh, dw), (t, b, l, r) = g.stride, g.dilation, g.pads
-        h, w = x.shape[2:]
-        xn = xp.zeros((n, h + t + b, w + l + r, c), dtype=x.dtype)              # padded NHWC
-        for_batch(x, lambda lo, hi: xp.copyto(xn[lo:hi, t:t + h, l:l + w], x[lo:hi].transpose(0, 2, 3, 1)),
-                  nbytes=2 * x.nbytes)
-        s_n, s_h, s_w, s_c = xn.strides
-        v = xp.lib.stride_tricks.as_strided(xn, (n, g.groups, oh, ow, kh, kw, cg),
-                                            (s_n, s_c * cg, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False)
-        cols = xp.empty((g.groups, n * oh * ow, kh * kw * cg), dtype=x.dtype)
-        dst = cols.reshape(g.groups, n, oh, ow, kh, kw, cg).swapaxes(0, 1)
-    for_batch(x, lambda lo, hi: xp.copyto(dst[lo:hi], v[lo:hi]), nbytes=2 * cols.nbytes)
-    return cols
+        s_n, s_c, s_h, s_w = src.strides
+        v = strided(src, (src.shape[0], g.groups, cg, kh, kw, oh, ow),
+                    (s_n, s_c * cg, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw), writeable=False)
+        return v.reshape(src.shape[0], g.groups, cg * kh * kw, oh * ow)
+    s_n, s_h, s_w, s_c = src.strides
+    v = strided(src, (g.groups, src.shape[0], oh, ow, kh, kw, cg),
+                (s_c * cg, s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False)
+    return v.reshape(g.groups, -1, kh * kw * cg)
 
 
-def _per_sample(a, groups):
-    """(N, O, oh, ow) -> (N, G, O/G, oh·ow): a view, no copy."""
-    n, o = a.shape[:2]
-    return a.reshape(n, groups, o // groups, -1)
+def _for_blocks(a, w_shape, out_hw, fn):
+    """``fn(lo, hi)`` over blocks of the batch of ``a`` whose columns take about BLOCK_BYTES, the
+    blocks spread over the threads."""
+    o, cg, kh, kw = w_shape
+    rows = out_hw[0] * out_hw[1]
+    per = max(1, BLOCK_BYTES // (rows * cg * kh * kw * a.itemsize))
+
+    def run(lo, hi):
+        for s in range(lo, hi, per):
+            fn(s, min(s + per, hi))
+    for_batch(a, run, flops=2 * a.shape[0] * rows * o * cg * kh * kw)
 
 
 def _channels_last(a, groups):
-    """(N, O, oh, ow) -> (G, N·oh·ow, O/G): one transposing copy."""
+    """(b, O, oh, ow) -> (G, b·oh·ow, O/G): one transposing copy."""
     n, o, oh, ow = a.shape
     out = namespace(a).empty((groups, n, oh, ow, o // groups), dtype=a.dtype)
-    src = a.reshape(n, groups, o // groups, oh, ow).transpose(0, 1, 3, 4, 2)
-    for_batch(a, lambda lo, hi: namespace(a).copyto(out[:, lo:hi], src[lo:hi].swapaxes(0, 1)), nbytes=2 * a.nbytes)
+    namespace(a).copyto(out, a.reshape(n, groups, o // groups, oh, ow).transpose(1, 0, 3, 4, 2))
     return out.reshape(groups, n * oh * ow, o // groups)
 
 
-def _from_channels_last(a, n, hw):
-    """(G, N·h·w, C/G) -> (N, C, h, w): one transposing copy."""
-    groups, _, cg = a.shape
-    out = namespace(a).empty((n, groups, cg) + tuple(hw), dtype=a.dtype)
-    src = a.reshape((groups, n) + tuple(hw) + (cg,)).transpose(1, 0, 4, 2, 3)
-    for_batch(out, lambda lo, hi: namespace(a).copyto(out[lo:hi], src[lo:hi]), nbytes=2 * a.nbytes)
-    return out.reshape((n, groups * cg) + tuple(hw))
+def conv_forward_array(x, w, g, out_hw, src=None):
+    """y = conv(x, w): (N, C, H, W), (O, C/G, kh, kw) -> (N, O, oh, ow). ``src``: ``conv_source``
+    of x if already made."""
+    xp = namespace(x)
+    n, (o, cg, kh, kw) = x.shape[0], w.shape
+    (oh, ow), og = out_hw, o // g.groups
+    if src is None:
+        src = conv_source(x, g, w.shape)
+    y = xp.empty((n, o, oh, ow), dtype=x.dtype)
+    if _per_sample_layout(cg * kh * kw):
+        wg = w.reshape(g.groups, og, -1)
+
+        def block(lo, hi):                                                      # (b, G, Og, L) is NCHW
+            xp.matmul(wg, _block_columns(src[lo:hi], w.shape, out_hw, g), out=y[lo:hi].reshape(hi - lo, g.groups, og, -1))
+    else:
+        wcl = _weight_channels_last(w, g.groups)
+
+        def block(lo, hi):
+            cols = _block_columns(src[lo:hi], w.shape, out_hw, g)
+            for gi in range(g.groups):
+                yg = xp.matmul(cols[gi], wcl[gi]).reshape(hi - lo, oh, ow, og)
+                xp.copyto(y[lo:hi, gi * og:(gi + 1) * og], yg.transpose(0, 3, 1, 2))
+    _for_blocks(x, w.shape, out_hw, block)
+    return y
 
 
 def _weight_channels_last(w, groups):
@@ -143,90 +165,70 @@ def _weight_channels_last(w, groups):
     return w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(groups, kh * kw * cg, o // groups)
 
 
-def _gemm(xp, a, b, out=None):
-    """a @ b with a 2-D: split over the rows of a on the CPU."""
-    return parallel.matmul(a, b, out) if xp is np else xp.matmul(a, b, out=out)
-
-
-def conv_forward_array(x, w, g, out_hw, cols=None):
-    """y = conv(x, w): (N, C, H, W), (O, C/G, kh, kw) -> (N, O, oh, ow). ``cols``: the columns of
-    ``x`` if already built."""
-    xp = namespace(x)
-    n, (o, cg, kh, kw) = x.shape[0], w.shape
-    if cols is None:
-        cols = _columns(x, (kh, kw), out_hw, g)
-    if _per_sample_layout(cg * kh * kw):                                        # (N, G, Og, L) is NCHW
-        y = xp.empty((n, g.groups, o // g.groups, cols.shape[-1]), dtype=x.dtype)
-        wg = w.reshape(g.groups, o // g.groups, -1)
-        for_batch(x, lambda lo, hi: xp.matmul(wg, cols[lo:hi], out=y[lo:hi]), flops=2 * y.size * cols.shape[2])
-        return y.reshape((n, o) + tuple(out_hw))
-    wcl = _weight_channels_last(w, g.groups)
-    y = xp.empty(cols.shape[:2] + (o // g.groups,), dtype=x.dtype)
-    for gi in range(g.groups):
-        _gemm(xp, cols[gi], wcl[gi], y[gi])
-    return _from_channels_last(y, n, out_hw)
-
-
-def conv_weight_array(x, dy, g, w_shape, cols=None):
-    """dw = Σ_n dy_n · columns(x_n)ᵀ: (O, C/G, kh, kw). ``cols``: the columns of ``x`` if kept
-    from the forward."""
+def conv_grads_array(dy, g, w_shape, in_hw, w=None, src=None):
+    """(dx, dw) of y = conv(x, w) from dy: dx = convᵀ(dy, w) when ``w`` is given, dw = dy ⋆ x when
+    ``src`` (``conv_source`` of x) is given, else None. One pass over blocks of the batch: dy is put
+    in the columns' layout once for both. col2im adds each kernel offset's columns into a padded
+    buffer (the GEMM is batched over kernel offsets so that each offset's columns are contiguous)."""
     xp = namespace(dy)
-    o, cg, kh, kw = w_shape
-    if cols is None:
-        cols = _columns(x, (kh, kw), dy.shape[2:], g)
-    if _per_sample_layout(cg * kh * kw):
-        dy_s, partial = _per_sample(dy, g.groups), {}
+    n, o, oh, ow = dy.shape
+    _, cg, kh, kw = w_shape
+    c, og, (h, wd) = g.groups * cg, o // g.groups, in_hw
+    (sh, sw), (dh, dw), (t, b, l, r) = g.stride, g.dilation, g.pads
+    offsets = [(i * kw + j, slice(i * dh, i * dh + sh * (oh - 1) + 1, sh), slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
+               for i in range(kh) for j in range(kw)]
+    per_sample = _per_sample_layout(cg * kh * kw)
+    dx = None if w is None else xp.empty((n, c, h, wd), dtype=dy.dtype)
+    if w is not None and per_sample:
+        wg = w.reshape(g.groups, og, -1).swapaxes(1, 2)                         # (G, K, Og)
+    elif w is not None:
+        wk = xp.ascontiguousarray(w.reshape(g.groups, og, cg, kh * kw).transpose(3, 0, 1, 2))  # (kh·kw, G, Og, Cg)
+    partial = {}
 
-        def part(lo, hi):
-            partial[lo] = xp.matmul(dy_s[lo:hi], cols[lo:hi].swapaxes(-1, -2)).sum(axis=0)
-        for_batch(dy, part, flops=2 * dy.size * cols.shape[2])
-        return sum(partial[lo] for lo in sorted(partial)).reshape(w_shape)
-    dyn = _channels_last(dy, g.groups)
-    dw = xp.empty((g.groups, kh * kw * cg, o // g.groups), dtype=dy.dtype)      # (G, K, Og)
-    for gi in range(g.groups):
-        _gemm(xp, cols[gi].T, dyn[gi], dw[gi])
-    return dw.reshape(g.groups, kh, kw, cg, o // g.groups).transpose(0, 4, 3, 1, 2).reshape(w_shape)
+    def block(lo, hi):
+        m = hi - lo
+        if per_sample:
+            dys = dy[lo:hi].reshape(m, g.groups, og, -1)                        # (b, G, Og, L)
+            if src is not None:
+                cols = _block_columns(src[lo:hi], w_shape, (oh, ow), g)         # (b, G, K, L)
+                partial[lo] = xp.matmul(dys, cols.swapaxes(-1, -2)).sum(axis=0)
+            if w is not None:
+                dcols = xp.matmul(wg, dys).reshape(m, c, kh * kw, oh, ow)
+                dxp = xp.zeros((m, c, h + t + b, wd + l + r), dtype=dy.dtype)
+                for k, si, sj in offsets:
+                    dxp[:, :, si, sj] += dcols[:, :, k]
+                xp.copyto(dx[lo:hi], dxp[:, :, t:t + h, l:l + wd])
+            return
+        dyn = _channels_last(dy[lo:hi], g.groups)                               # (G, b·L, Og)
+        if src is not None:
+            cols = _block_columns(src[lo:hi], w_shape, (oh, ow), g)             # (G, b·L, K)
+            partial[lo] = xp.matmul(cols.swapaxes(-1, -2), dyn)                 # (G, K, Og)
+        if w is not None:
+            dcols = xp.empty((kh * kw, g.groups, m * oh * ow, cg), dtype=dy.dtype)
+            for gi in range(g.groups):
+                xp.matmul(dyn[gi], wk[:, gi], out=dcols[:, gi])
+            dcols = dcols.reshape(kh * kw, g.groups, m, oh, ow, cg).transpose(0, 2, 3, 4, 1, 5)
+            dxp = xp.zeros((m, h + t + b, wd + l + r, g.groups, cg), dtype=dy.dtype)  # padded NHWC
+            for k, si, sj in offsets:
+                dxp[:, si, sj] += dcols[k]
+            xp.copyto(dx[lo:hi].reshape(m, g.groups, cg, h, wd), dxp[:, t:t + h, l:l + wd].transpose(0, 3, 4, 1, 2))
+    _for_blocks(dy, w_shape, (oh, ow), block)
+    if src is None:
+        return dx, None
+    dw = sum(partial[lo] for lo in sorted(partial))
+    if per_sample:
+        return dx, dw.reshape(w_shape)
+    return dx, dw.reshape(g.groups, kh, kw, cg, og).transpose(0, 4, 3, 1, 2).reshape(w_shape)
 
 
 def conv_data_array(dy, w, g, in_hw):
-    """dx = convᵀ(dy, w): GEMM to columns, then col2im by kh·kw strided slice-adds into a padded
-    buffer, each add over whole rows of the output (the GEMM is batched over kernel offsets so
-    that each offset's columns are contiguous)."""
-    xp = namespace(dy)
-    n, o, oh, ow = dy.shape
-    _, cg, kh, kw = w.shape
-    c = g.groups * cg
-    (sh, sw), (dh, dw), (t, b, l, r), (h, wd) = g.stride, g.dilation, g.pads, in_hw
-    offsets = [(i * kw + j, slice(i * dh, i * dh + sh * (oh - 1) + 1, sh), slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
-               for i in range(kh) for j in range(kw)]
-    if _per_sample_layout(cg * kh * kw):                                        # (N, C, kh·kw, oh, ow)
-        wg = w.reshape(g.groups, o // g.groups, cg * kh * kw).swapaxes(1, 2)    # (G, K, Og)
-        dy_s = _per_sample(dy, g.groups)
-        dxp = xp.zeros((n, c, h + t + b, wd + l + r), dtype=dy.dtype)
+    """dx = convᵀ(dy, w): (N, O, oh, ow), (O, C/G, kh, kw) -> (N, C, H, W)."""
+    return conv_grads_array(dy, g, w.shape, in_hw, w=w)[0]
 
-        def col2im(lo, hi):
-            cols = xp.matmul(wg, dy_s[lo:hi]).reshape(hi - lo, c, kh * kw, oh, ow)
-            for k, si, sj in offsets:
-                dxp[lo:hi, :, si, sj] += cols[:, :, k]
-        for_batch(dy, col2im, flops=2 * dy.size * wg.shape[1])
-        dx = dxp[:, :, t:t + h, l:l + wd]
-        return dx.copy() if dx.shape != dxp.shape else dxp
-    # one (G, N·oh·ow, C/G) block of columns per kernel offset: (kh·kw, G, N·oh·ow, C/G)
-    wk = xp.ascontiguousarray(w.reshape(g.groups, o // g.groups, cg, kh * kw).transpose(3, 0, 1, 2))  # (kh·kw, G, Og, Cg)
-    dyn = _channels_last(dy, g.groups)
-    cols = xp.empty((kh * kw, g.groups, n * oh * ow, cg), dtype=dy.dtype)
-    for gi in range(g.groups):
-        _gemm(xp, dyn[gi], wk[:, gi], cols[:, gi])
-    cols = cols.reshape(kh * kw, g.groups, n, oh, ow, cg).transpose(0, 2, 3, 4, 1, 5)
-    dxp = xp.zeros((n, h + t + b, wd + l + r, g.groups, cg), dtype=dy.dtype)    # padded NHWC
-    dx = xp.empty((n, g.groups, cg, h, wd), dtype=dy.dtype)
 
-    def col2im(lo, hi):
-        for k, si, sj in offsets:
-            dxp[lo:hi, si, sj] += cols[k, lo:hi]
-        xp.copyto(dx[lo:hi], dxp[lo:hi, t:t + h, l:l + wd].transpose(0, 3, 4, 1, 2))
-    for_batch(dy, col2im, nbytes=2 * cols.nbytes)
-    return dx.reshape(n, c, h, wd)
+def conv_weight_array(x, dy, g, w_shape):
+    """dw = Σ_n dy_n · columns(x_n)ᵀ: (O, C/G, kh, kw)."""
+    return conv_grads_array(dy, g, w_shape, x.shape[2:], src=conv_source(x, g, w_shape))[1]
 
 
 # ---- the three ops -----------------------------------------------------------------------------
@@ -240,14 +242,14 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, w, bias, geometry, out_hw):
-        cols = _columns(x.array, w.shape[2:], out_hw, geometry)
-        y = conv_forward_array(x.array, w.array, geometry, out_hw, cols)
+        src = conv_source(x.array, geometry, w.shape)
+        y = conv_forward_array(x.array, w.array, geometry, out_hw, src)
         if bias is not None:
             y += bias.array.reshape(1, -1, 1, 1)
         ctx.geometry = geometry
         ctx.in_hw = x.array.shape[2:]
-        # the columns are kept for dw (building them again costs a pass over them); backward frees them
-        ctx.save_for_backward(x, w, cols if ctx.needs_input_grad[1] else None)
+        # the padded input, that dw builds its columns from, is kept (backward frees it)
+        ctx.save_for_backward(x, w, src if ctx.needs_input_grad[1] else None)
         return y
 
     @staticmethod
@@ -261,10 +263,10 @@ class Conv2d(Function):
 
     @staticmethod
     def raw_backward(ctx, dy):
-        x, w, cols = ctx.saved_arrays
+        x, w, src = ctx.saved_arrays
         need = ctx.needs_input_grad
-        dx = conv_data_array(dy, w, ctx.geometry, ctx.in_hw) if need[0] else None
-        dw = conv_weight_array(x, dy, ctx.geometry, w.shape, cols) if need[1] else None
+        dx, dw = conv_grads_array(dy, ctx.geometry, w.shape, ctx.in_hw, w if need[0] else None,
+                                  src if need[1] else None)
         db = dy.sum(axis=(0, 2, 3)) if len(need) > 2 and need[2] else None
         return dx, dw, db
 
