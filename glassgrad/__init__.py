@@ -5,6 +5,7 @@ PyTorch's API: ``import glassgrad as torch`` style code runs with the imports ch
 """
 from . import host_memory  # noqa: F401  (keeps freed buffers for reuse: see host_memory.py)
 from . import backend
+from .parallel import get_num_threads, set_num_threads
 from .autograd import Tensor, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (bool_ as bool, device, float16, float32, float64, get_default_dtype, int8, int16,
                       int32, int64, set_default_dtype, uint8)
