@@ -1,13 +1,15 @@
 """Intra-op parallelism, like PyTorch's ``at::parallel_for``: a big array kernel runs in chunks over
 its leading axis on ``get_num_threads()`` threads at once (NumPy releases the GIL inside its loops
-and BLAS calls, so the chunks really overlap).
+and BLAS calls, so the chunks really overlap). Small kernels run in the calling thread: a chunk
+must be worth the ~20 µs of handing it over.
 
-GEMMs are split the same way, each chunk a single-threaded BLAS call, and the process's OpenBLAS is
-held to one thread (as ``torch.set_num_threads`` sets MKL's): left to itself, OpenBLAS wakes its
-threads for every GEMM and then keeps them spinning for a while, on the very cores the chunks of the
-next element-wise kernel need (W_CNN's step took 50 ms with them spinning, 36 ms without).
-
-Small kernels run in the calling thread: a chunk must be worth the ~20 µs of handing it over.
+The BLAS's threads. OpenBLAS wakes its threads for every GEMM and then keeps them spinning for a
+while, on the very cores that glassgrad's chunks need (W_CNN's step took 50 ms with them spinning,
+36 ms without). So from the first kernel that glassgrad splits itself, it holds the process's
+OpenBLAS to one thread (as ``torch.set_num_threads`` sets MKL's) and splits GEMMs too, each chunk a
+single-threaded BLAS call. Until then, as in a model whose arrays are all small (W_MLP), the BLAS
+threads its GEMMs itself, which is faster there. ``set_num_threads`` gives the BLAS its threads
+back until the next split kernel; ``set_num_threads(1)`` for good.
 """
 import ctypes
 import os
@@ -48,9 +50,20 @@ def _openblas_threads():
 
 _blas = _openblas_threads()
 _blas_threads_at_import = _blas[1]() if _blas is not None else 1
+_blas_held = False
 
 # ---- the pool ----------------------------------------------------------------------------------
-_num_threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+def _default_threads():
+    """``GLASSGRAD_NUM_THREADS`` if set, else the CPU cores this process may run on."""
+    value = os.environ.get("GLASSGRAD_NUM_THREADS")
+    if value is not None:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"GLASSGRAD_NUM_THREADS must be a positive integer, got {value!r}")
+        return int(value)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+_num_threads = _default_threads()
 _pool = None
 _local = threading.local()
 
@@ -61,16 +74,29 @@ def get_num_threads():
 
 
 def set_num_threads(n):
-    """Use ``n`` threads in glassgrad's kernels. With ``n > 1`` the process's OpenBLAS is held to
-    one thread (glassgrad splits the GEMMs itself); ``n = 1`` gives the BLAS its threads back."""
+    """Use ``n`` threads in glassgrad's kernels (1: none of glassgrad's own; the BLAS still threads
+    its GEMMs). Gives the BLAS back the threads it had (see the module's docstring)."""
     global _num_threads, _pool
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
     if _pool is not None:
         _pool.shutdown()
     _num_threads, _pool = n, None
-    if _blas is not None:
-        _blas[0](1 if n > 1 else _blas_threads_at_import)
+    _release_blas()
+
+
+def _hold_blas():
+    global _blas_held
+    if not _blas_held and _blas is not None:
+        _blas[0](1)
+        _blas_held = True
+
+
+def _release_blas():
+    global _blas_held
+    if _blas_held:
+        _blas[0](_blas_threads_at_import)
+        _blas_held = False
 
 
 def _reset_after_fork():
@@ -80,7 +106,6 @@ def _reset_after_fork():
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_after_fork)
-set_num_threads(_num_threads)
 
 
 def _chunks(n, parts):
@@ -108,11 +133,15 @@ class _Workers:
             if task is None:
                 return
             fn, lo, hi, done = task
+            error = None
             try:
                 _in_region(fn, lo, hi)
-                done.put(None)
             except BaseException as e:  # handed to the caller, raised there
-                done.put(e)
+                error = e
+            # drop the task before reporting: its closure may hold the caller's arrays, which must
+            # not look shared once the caller goes on (a gradient is adopted only if no one else holds it)
+            task = fn = None
+            done.put(error)
 
     def shutdown(self):
         for _ in self.threads:
@@ -156,6 +185,7 @@ def parallel_for(n, fn, nbytes=0, flops=0):
     if parts < 2 or getattr(_local, "inside", False) or (flops and _blas is None):
         fn(0, n)  # (a BLAS whose threads can't be held threads each GEMM itself)
     else:
+        _hold_blas()
         _run(n, fn, parts)
 
 
@@ -186,17 +216,17 @@ def matmul(a, b, out=None):
     """``np.matmul(a, b)`` split into chunks: over the rows of ``a`` (or the columns of ``b`` when
     there are more of them) when ``a`` is 2-D (or when ``b`` is, with ``a``'s leading dims folded
     into rows), else over the leading batch dim. Not NumPy
-    arrays, vectors, or a BLAS whose threads can't be held: one ``matmul`` call."""
+    arrays, vectors, or while the BLAS threads its GEMMs itself: one ``matmul`` call."""
     if type(a) is not np.ndarray or type(b) is not np.ndarray:
         return namespace(a).matmul(a, b, out=out)
-    if _num_threads == 1 or _blas is None or a.ndim < 2 or b.ndim < 2 \
+    if not _blas_held or a.ndim < 2 or b.ndim < 2 \
             or max(a.size * b.shape[-1], b.size * a.shape[-2]) < MIN_FLOPS:  # (half the flops: 2 chunks' worth)
         return np.matmul(a, b, out=out)
     (m, k), p = a.shape[-2:], b.shape[-1]
     shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (m, p)
+    flops = 2 * k * int(np.prod(shape))
     if out is None:
         out = np.empty(shape, dtype=np.result_type(a, b))
-    flops = 2 * k * out.size
     if a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous and out.flags.c_contiguous:
         matmul(a.reshape(-1, k), b, out.reshape(-1, p))   # a's batch folded into its rows (views)
         return out

@@ -133,9 +133,9 @@ def _channels_last(a, groups):
     return out.reshape(groups, n * oh * ow, o // groups)
 
 
-def conv_forward_array(x, w, g, out_hw, src=None):
-    """y = conv(x, w): (N, C, H, W), (O, C/G, kh, kw) -> (N, O, oh, ow). ``src``: ``conv_source``
-    of x if already made."""
+def conv_forward_array(x, w, g, out_hw, src=None, bias=None):
+    """y = conv(x, w) (+ bias): (N, C, H, W), (O, C/G, kh, kw), (O,) -> (N, O, oh, ow). ``src``:
+    ``conv_source`` of x if already made."""
     xp = namespace(x)
     n, (o, cg, kh, kw) = x.shape[0], w.shape
     (oh, ow), og = out_hw, o // g.groups
@@ -147,14 +147,18 @@ def conv_forward_array(x, w, g, out_hw, src=None):
 
         def block(lo, hi):                                                      # (b, G, Og, L) is NCHW
             xp.matmul(wg, _block_columns(src[lo:hi], w.shape, out_hw, g), out=y[lo:hi].reshape(hi - lo, g.groups, og, -1))
+            if bias is not None:
+                y[lo:hi] += bias.reshape(1, o, 1, 1)
     else:
         wcl = _weight_channels_last(w, g.groups)
 
         def block(lo, hi):
             cols = _block_columns(src[lo:hi], w.shape, out_hw, g)
             for gi in range(g.groups):
-                yg = xp.matmul(cols[gi], wcl[gi]).reshape(hi - lo, oh, ow, og)
-                xp.copyto(y[lo:hi, gi * og:(gi + 1) * og], yg.transpose(0, 3, 1, 2))
+                yg = xp.matmul(cols[gi], wcl[gi])
+                if bias is not None:
+                    yg += bias[gi * og:(gi + 1) * og]
+                xp.copyto(y[lo:hi, gi * og:(gi + 1) * og], yg.reshape(hi - lo, oh, ow, og).transpose(0, 3, 1, 2))
     _for_blocks(x, w.shape, out_hw, block)
     return y
 
@@ -165,10 +169,10 @@ def _weight_channels_last(w, groups):
     return w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(groups, kh * kw * cg, o // groups)
 
 
-def conv_grads_array(dy, g, w_shape, in_hw, w=None, src=None):
-    """(dx, dw) of y = conv(x, w) from dy: dx = convᵀ(dy, w) when ``w`` is given, dw = dy ⋆ x when
-    ``src`` (``conv_source`` of x) is given, else None. One pass over blocks of the batch: dy is put
-    in the columns' layout once for both. col2im adds each kernel offset's columns into a padded
+def conv_grads_array(dy, g, w_shape, in_hw, w=None, src=None, bias=False):
+    """(dx, dw, db) of y = conv(x, w) + b from dy: dx = convᵀ(dy, w) when ``w`` is given, dw = dy ⋆ x
+    when ``src`` (``conv_source`` of x) is given, db = Σ dy when ``bias``, else None. One pass over
+    blocks of the batch: dy is put in the columns' layout once for all three. col2im adds each kernel offset's columns into a padded
     buffer (the GEMM is batched over kernel offsets so that each offset's columns are contiguous)."""
     xp = namespace(dy)
     n, o, oh, ow = dy.shape
@@ -183,12 +187,14 @@ def conv_grads_array(dy, g, w_shape, in_hw, w=None, src=None):
         wg = w.reshape(g.groups, og, -1).swapaxes(1, 2)                         # (G, K, Og)
     elif w is not None:
         wk = xp.ascontiguousarray(w.reshape(g.groups, og, cg, kh * kw).transpose(3, 0, 1, 2))  # (kh·kw, G, Og, Cg)
-    partial = {}
+    partial, partial_db = {}, {}
 
     def block(lo, hi):
         m = hi - lo
         if per_sample:
             dys = dy[lo:hi].reshape(m, g.groups, og, -1)                        # (b, G, Og, L)
+            if bias:
+                partial_db[lo] = dys.sum(axis=(0, 3)).reshape(-1)
             if src is not None:
                 cols = _block_columns(src[lo:hi], w_shape, (oh, ow), g)         # (b, G, K, L)
                 partial[lo] = xp.matmul(dys, cols.swapaxes(-1, -2)).sum(axis=0)
@@ -200,6 +206,8 @@ def conv_grads_array(dy, g, w_shape, in_hw, w=None, src=None):
                 xp.copyto(dx[lo:hi], dxp[:, :, t:t + h, l:l + wd])
             return
         dyn = _channels_last(dy[lo:hi], g.groups)                               # (G, b·L, Og)
+        if bias:
+            partial_db[lo] = dyn.sum(axis=1).reshape(-1)
         if src is not None:
             cols = _block_columns(src[lo:hi], w_shape, (oh, ow), g)             # (G, b·L, K)
             partial[lo] = xp.matmul(cols.swapaxes(-1, -2), dyn)                 # (G, K, Og)
@@ -213,12 +221,13 @@ def conv_grads_array(dy, g, w_shape, in_hw, w=None, src=None):
                 dxp[:, si, sj] += dcols[k]
             xp.copyto(dx[lo:hi].reshape(m, g.groups, cg, h, wd), dxp[:, t:t + h, l:l + wd].transpose(0, 3, 4, 1, 2))
     _for_blocks(dy, w_shape, (oh, ow), block)
+    db = sum(partial_db[lo] for lo in sorted(partial_db)) if bias else None
     if src is None:
-        return dx, None
+        return dx, None, db
     dw = sum(partial[lo] for lo in sorted(partial))
     if per_sample:
-        return dx, dw.reshape(w_shape)
-    return dx, dw.reshape(g.groups, kh, kw, cg, og).transpose(0, 4, 3, 1, 2).reshape(w_shape)
+        return dx, dw.reshape(w_shape), db
+    return dx, dw.reshape(g.groups, kh, kw, cg, og).transpose(0, 4, 3, 1, 2).reshape(w_shape), db
 
 
 def conv_data_array(dy, w, g, in_hw):
@@ -243,9 +252,7 @@ class Conv2d(Function):
     @staticmethod
     def forward(ctx, x, w, bias, geometry, out_hw):
         src = conv_source(x.array, geometry, w.shape)
-        y = conv_forward_array(x.array, w.array, geometry, out_hw, src)
-        if bias is not None:
-            y += bias.array.reshape(1, -1, 1, 1)
+        y = conv_forward_array(x.array, w.array, geometry, out_hw, src, None if bias is None else bias.array)
         ctx.geometry = geometry
         ctx.in_hw = x.array.shape[2:]
         # the padded input, that dw builds its columns from, is kept (backward frees it)
@@ -265,10 +272,8 @@ class Conv2d(Function):
     def raw_backward(ctx, dy):
         x, w, src = ctx.saved_arrays
         need = ctx.needs_input_grad
-        dx, dw = conv_grads_array(dy, ctx.geometry, w.shape, ctx.in_hw, w if need[0] else None,
-                                  src if need[1] else None)
-        db = dy.sum(axis=(0, 2, 3)) if len(need) > 2 and need[2] else None
-        return dx, dw, db
+        return conv_grads_array(dy, ctx.geometry, w.shape, ctx.in_hw, w if need[0] else None,
+                                src if need[1] else None, len(need) > 2 and need[2])
 
 
 class ConvData(Function):
