@@ -12,6 +12,7 @@ threads its GEMMs itself, which is faster there. ``set_num_threads`` gives the B
 back until the next split kernel; ``set_num_threads(1)`` for good.
 """
 import ctypes
+import itertools
 import os
 import queue
 import threading
@@ -148,19 +149,28 @@ class _Workers:
             self.tasks.put(None)
 
 
-def _run(n, fn, parts):
+def _run(n, fn, parts, pieces):
+    """``fn`` over ``pieces`` chunks of ``range(n)`` on ``parts`` threads (the caller's included),
+    each thread taking the next chunk when done with one: a thread that starts late takes fewer."""
     global _pool
     if _pool is None:
         _pool = _Workers(_num_threads - 1)
-    ranges = list(_chunks(n, parts))
+    ranges = list(_chunks(n, pieces))
+    order = itertools.count()  # (next() on it is atomic: the threads share it without a lock)
+
+    def drain(_lo, _hi):
+        for i in iter(order.__next__, len(ranges)):
+            if i >= len(ranges):
+                return
+            fn(*ranges[i])
     done = queue.SimpleQueue()
-    for lo, hi in ranges[1:]:
-        _pool.tasks.put((fn, lo, hi, done))
+    for _ in range(parts - 1):
+        _pool.tasks.put((drain, 0, 0, done))
     error = None
     try:
-        _in_region(fn, *ranges[0])
+        _in_region(drain, 0, 0)
     finally:
-        for _ in ranges[1:]:
+        for _ in range(parts - 1):
             error = done.get() or error
     if error is not None:
         raise error
@@ -174,10 +184,11 @@ def _in_region(fn, lo, hi):
         _local.inside = False
 
 
-def parallel_for(n, fn, nbytes=0, flops=0):
+def parallel_for(n, fn, nbytes=0, flops=0, grain=None):
     """Call ``fn(lo, hi)`` on chunks covering ``range(n)``: on several threads when the work
     (``nbytes`` of memory touched, or ``flops`` of GEMMs that ``fn`` runs) is big enough, else once,
-    as ``fn(0, n)``. With ``flops`` the BLAS is held to one thread meanwhile.
+    as ``fn(0, n)``. Chunks hold ``grain`` items (default: one chunk per thread for GEMMs, two for
+    element-wise work) and go to whichever thread is free.
 
     ``fn`` must write only its own chunk's part of the output. Nested calls run serially.
     """
@@ -186,14 +197,15 @@ def parallel_for(n, fn, nbytes=0, flops=0):
         fn(0, n)  # (a BLAS whose threads can't be held threads each GEMM itself)
     else:
         _hold_blas()
-        _run(n, fn, parts)
+        pieces = -(-n // grain) if grain else parts * (1 if flops else 2)
+        _run(n, fn, parts, min(n, max(parts, pieces)))
 
 
-def for_batch(a, fn, nbytes=0, flops=0):
+def for_batch(a, fn, nbytes=0, flops=0, grain=None):
     """``parallel_for`` over the leading axis of array ``a``; in one call for a non-NumPy array
     (on a GPU the kernels are queued, not run, by the calling thread)."""
     if isinstance(a, np.ndarray):
-        parallel_for(a.shape[0], fn, nbytes, flops)
+        parallel_for(a.shape[0], fn, nbytes, flops, grain)
     else:
         fn(0, a.shape[0])
 

@@ -29,16 +29,20 @@ def eager(monkeypatch):
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 7, 100])
-def test_parallel_for_covers_each_index_once(eager, n):
+@pytest.mark.parametrize("grain", [None, 1, 3])
+def test_parallel_for_covers_each_index_once(eager, n, grain):
     seen = np.zeros(n, int)
-    threads = set()
+    calls = []
 
     def fn(lo, hi):
         seen[lo:hi] += 1
-        threads.add(threading.get_ident())
-    parallel.parallel_for(n, fn, nbytes=1 << 30)
+        calls.append((lo, hi, threading.get_ident()))
+    parallel.parallel_for(n, fn, nbytes=1 << 30, grain=grain)
     assert (seen == 1).all()
-    assert len(threads) == 1 if n == 1 else len(threads) >= 2  # the caller and at least one worker
+    parts = min(n, 3)
+    pieces = 1 if parts < 2 else min(n, max(parts, -(-n // grain) if grain else 2 * parts))
+    assert len(calls) == pieces
+    assert len({t for *_, t in calls}) <= parts
 
 
 def test_parallel_for_raises_the_error_of_a_chunk(eager):

@@ -122,7 +122,7 @@ def _for_blocks(a, w_shape, out_hw, fn):
     def run(lo, hi):
         for s in range(lo, hi, per):
             fn(s, min(s + per, hi))
-    for_batch(a, run, flops=2 * a.shape[0] * rows * o * cg * kh * kw)
+    for_batch(a, run, flops=2 * a.shape[0] * rows * o * cg * kh * kw, grain=per)
 
 
 def _channels_last(a, groups):
