@@ -53,6 +53,7 @@ _blas = _openblas_threads()
 _blas_threads_at_import = _blas[1]() if _blas is not None else 1
 _blas_held = False
 
+
 # ---- the pool ----------------------------------------------------------------------------------
 def _default_threads():
     """``GLASSGRAD_NUM_THREADS`` if set, else the CPU cores this process may run on."""
@@ -159,10 +160,10 @@ def _run(n, fn, parts, pieces):
     order = itertools.count()  # (next() on it is atomic: the threads share it without a lock)
 
     def drain(_lo, _hi):
-        for i in iter(order.__next__, len(ranges)):
-            if i >= len(ranges):
-                return
+        i = next(order)
+        while i < len(ranges):
             fn(*ranges[i])
+            i = next(order)
     done = queue.SimpleQueue()
     for _ in range(parts - 1):
         _pool.tasks.put((drain, 0, 0, done))
@@ -227,8 +228,8 @@ def map_chunks(fn, out, *args):
 def matmul(a, b, out=None):
     """``np.matmul(a, b)`` split into chunks: over the rows of ``a`` (or the columns of ``b`` when
     there are more of them) when ``a`` is 2-D (or when ``b`` is, with ``a``'s leading dims folded
-    into rows), else over the leading batch dim. Not NumPy
-    arrays, vectors, or while the BLAS threads its GEMMs itself: one ``matmul`` call."""
+    into rows), else over the leading batch dim. One ``matmul`` call for small products, vectors,
+    arrays that are not NumPy's, and while the BLAS threads its GEMMs itself."""
     if type(a) is not np.ndarray or type(b) is not np.ndarray:
         return namespace(a).matmul(a, b, out=out)
     if not _blas_held or a.ndim < 2 or b.ndim < 2 \

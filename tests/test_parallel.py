@@ -14,6 +14,8 @@ import test_nn_pool
 from glassgrad import parallel
 from glassgrad.ops import conv
 
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")
+
 
 @pytest.fixture
 def eager(monkeypatch):
