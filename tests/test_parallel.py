@@ -1,6 +1,9 @@
 """Intra-op parallelism: chunks cover the work exactly once, errors come back, split GEMMs equal
 NumPy's, and the ops that split their work (conv, pooling, ReLU, linear) still match PyTorch when
 every kernel is forced through the chunked path."""
+import os
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -161,3 +164,13 @@ def test_relu_and_linear_in_chunks_match_torch(eager, rng):
     yg.backward(glassgrad.tensor(dy))
     for g, t in ((xg, xt), (wg, wt), (bg, bt)):
         np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_the_thread_count_comes_from_the_environment():
+    code = "import glassgrad; print(glassgrad.get_num_threads())"
+    out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, GLASSGRAD_NUM_THREADS="3"),
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "3"
+    bad = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, GLASSGRAD_NUM_THREADS="two"),
+                         capture_output=True, text=True)
+    assert bad.returncode != 0 and "GLASSGRAD_NUM_THREADS must be a positive integer, got 'two'" in bad.stderr
