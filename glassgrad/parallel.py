@@ -232,7 +232,9 @@ def matmul(a, b, out=None):
     arrays that are not NumPy's, and while the BLAS threads its GEMMs itself."""
     if type(a) is not np.ndarray or type(b) is not np.ndarray:
         return namespace(a).matmul(a, b, out=out)
-    if not _blas_held or a.ndim < 2 or b.ndim < 2 \
+    if not _blas_held:
+        return np.matmul(a, b, out=out)
+    if a.ndim < 2 or b.ndim < 2 \
             or max(a.size * b.shape[-1], b.size * a.shape[-2]) < MIN_FLOPS:  # (half the flops: 2 chunks' worth)
         return np.matmul(a, b, out=out)
     (m, k), p = a.shape[-2:], b.shape[-1]
