@@ -14,11 +14,11 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 
 
 def worker(library, workload, iters):
     """{"m x k x n": GFLOP/s} for each GEMM of ``workload``, measured in this process."""
+    from glassgrad.bench.worker import median_ms
     from glassgrad.bench.workloads import GEMMS
     if library == "torch":
         import torch
@@ -31,14 +31,7 @@ def worker(library, workload, iters):
     out = {}
     for m, k, n in GEMMS[workload]:
         a, b = make(m, k), make(k, n)
-        for _ in range(10):
-            a @ b
-        times = []
-        for _ in range(iters):
-            t0 = time.perf_counter()
-            a @ b
-            times.append(time.perf_counter() - t0)
-        out[f"{m}x{k}x{n}"] = 2 * m * k * n / statistics.median(times) / 1e9
+        out[f"{m}x{k}x{n}"] = 2 * m * k * n / median_ms(lambda: a @ b, 10, iters) / 1e6
     return out
 
 

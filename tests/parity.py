@@ -50,3 +50,27 @@ def check_parity(fn, shapes, rng, dtype=np.float64, noncontig=False, namespaces=
         gg = np.zeros(a.shape, dtype) if a.grad is None else a.grad.array
         assert gg.shape == tg.shape and gg.dtype == tg.dtype
         np.testing.assert_allclose(gg, tg, **tol)
+
+
+LAYER_TOL = {np.float64: dict(rtol=1e-10, atol=1e-10), np.float32: dict(rtol=1e-5, atol=1e-5)}
+
+
+def check_layer_parity(gg_fn, torch_fn, arrays, dtype, rng, tol=LAYER_TOL):
+    """Forward and every input gradient of ``gg_fn`` against ``torch_fn`` on the same arrays
+    (``None`` entries stay None: an absent bias), for a random output gradient."""
+    import torch
+
+    import glassgrad
+    arrays = [None if a is None else a.astype(dtype) for a in arrays]
+    ts = [None if a is None else torch.tensor(a, requires_grad=True) for a in arrays]
+    gs = [None if a is None else glassgrad.Tensor(a.copy(), requires_grad=True) for a in arrays]
+    yt, y = torch_fn(*ts), gg_fn(*gs)
+    assert y.dtype == dtype and y.shape == tuple(yt.shape)
+    np.testing.assert_allclose(y.array, yt.detach().numpy(), **tol[dtype])
+    dy = rng.standard_normal(yt.shape).astype(dtype)
+    yt.backward(torch.tensor(dy))
+    y.backward(glassgrad.Tensor(dy))
+    for g, t in zip(gs, ts):
+        if g is not None:
+            assert g.grad.dtype == dtype
+            np.testing.assert_allclose(g.grad.array, t.grad.numpy(), **tol[dtype])

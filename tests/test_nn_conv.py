@@ -9,28 +9,10 @@ import torch
 import glassgrad
 import glassgrad.nn.functional as F
 from glassgrad.autograd import gradcheck, gradgradcheck
+from parity import LAYER_TOL as TOL, check_layer_parity
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")
 
-TOL = {np.float64: dict(rtol=1e-10, atol=1e-10), np.float32: dict(rtol=1e-5, atol=1e-5)}
-
-
-def _parity(gg_fn, torch_fn, arrays, dtype, rng):
-    """Forward and every input gradient of gg_fn vs torch_fn on the same data."""
-    arrays = [None if a is None else a.astype(dtype) for a in arrays]
-    ts = [None if a is None else torch.tensor(a, requires_grad=True) for a in arrays]
-    gs = [None if a is None else glassgrad.Tensor(a.copy(), requires_grad=True) for a in arrays]
-    yt = torch_fn(*ts)
-    y = gg_fn(*gs)
-    assert y.dtype == dtype and y.shape == tuple(yt.shape)
-    np.testing.assert_allclose(y.array, yt.detach().numpy(), **TOL[dtype])
-    dy = rng.standard_normal(yt.shape).astype(dtype)
-    yt.backward(torch.tensor(dy))
-    y.backward(glassgrad.Tensor(dy))
-    for g, t in zip(gs, ts):
-        if g is not None:
-            assert g.grad.dtype == dtype
-            np.testing.assert_allclose(g.grad.array, t.grad.numpy(), **TOL[dtype])
 
 
 CONV2D_CASES = [  # (N, C, H, W, O, kernel, stride, padding, dilation, groups)
@@ -53,7 +35,7 @@ def test_conv2d_matches_torch(case, dtype, bias, rng):
     kk = k if isinstance(k, tuple) else (k, k)
     arrays = [rng.standard_normal((n, c, h, w)), rng.standard_normal((o, c // g) + kk),
               rng.standard_normal(o) if bias else None]
-    _parity(lambda x, wt, b: F.conv2d(x, wt, b, s, p, d, g),
+    check_layer_parity(lambda x, wt, b: F.conv2d(x, wt, b, s, p, d, g),
             lambda x, wt, b: torch.nn.functional.conv2d(x, wt, b, s, p, d, g), arrays, dtype, rng)
 
 
@@ -63,7 +45,7 @@ def test_conv2d_matches_torch(case, dtype, bias, rng):
 def test_conv1d_matches_torch(case, dtype, rng):
     n, c, length, o, k, s, p, d, g = case
     arrays = [rng.standard_normal((n, c, length)), rng.standard_normal((o, c // g, k)), rng.standard_normal(o)]
-    _parity(lambda x, wt, b: F.conv1d(x, wt, b, s, p, d, g),
+    check_layer_parity(lambda x, wt, b: F.conv1d(x, wt, b, s, p, d, g),
             lambda x, wt, b: torch.nn.functional.conv1d(x, wt, b, s, p, d, g), arrays, dtype, rng)
 
 
@@ -82,13 +64,13 @@ def test_conv_transpose2d_matches_torch(case, dtype, rng):
     n, c, h, w, o, k, s, p, op, g, d = case
     kk = k if isinstance(k, tuple) else (k, k)
     arrays = [rng.standard_normal((n, c, h, w)), rng.standard_normal((c, o // g) + kk), rng.standard_normal(o)]
-    _parity(lambda x, wt, b: F.conv_transpose2d(x, wt, b, s, p, op, g, d),
+    check_layer_parity(lambda x, wt, b: F.conv_transpose2d(x, wt, b, s, p, op, g, d),
             lambda x, wt, b: torch.nn.functional.conv_transpose2d(x, wt, b, s, p, op, g, d), arrays, dtype, rng)
 
 
 def test_conv_transpose1d_matches_torch(rng):
     arrays = [rng.standard_normal((2, 4, 5)), rng.standard_normal((4, 3, 3)), rng.standard_normal(6)]
-    _parity(lambda x, wt, b: F.conv_transpose1d(x, wt, b, 2, 1, 1, 2),
+    check_layer_parity(lambda x, wt, b: F.conv_transpose1d(x, wt, b, 2, 1, 1, 2),
             lambda x, wt, b: torch.nn.functional.conv_transpose1d(x, wt, b, 2, 1, 1, 2), arrays, np.float64, rng)
 
 

@@ -7,25 +7,9 @@ import torch
 import glassgrad
 import glassgrad.nn.functional as F
 from glassgrad.autograd import gradcheck
+from parity import LAYER_TOL as TOL, check_layer_parity
 
-TOL = {np.float64: dict(rtol=1e-10, atol=1e-10), np.float32: dict(rtol=1e-5, atol=1e-5)}
 TF = torch.nn.functional
-
-
-def _parity(gg_fn, torch_fn, arrays, dtype, rng):
-    arrays = [None if a is None else a.astype(dtype) for a in arrays]
-    ts = [None if a is None else torch.tensor(a, requires_grad=True) for a in arrays]
-    gs = [None if a is None else glassgrad.Tensor(a.copy(), requires_grad=True) for a in arrays]
-    yt, y = torch_fn(*ts), gg_fn(*gs)
-    assert y.dtype == dtype and y.shape == tuple(yt.shape)
-    np.testing.assert_allclose(y.array, yt.detach().numpy(), **TOL[dtype])
-    dy = rng.standard_normal(yt.shape).astype(dtype)
-    yt.backward(torch.tensor(dy))
-    y.backward(glassgrad.Tensor(dy))
-    for g, t in zip(gs, ts):
-        if g is not None:
-            assert g.grad.dtype == dtype
-            np.testing.assert_allclose(g.grad.array, t.grad.numpy(), **TOL[dtype])
 
 
 def _stats(c, dtype):
@@ -41,14 +25,14 @@ def test_batch_norm_matches_torch(shape, training, affine, dtype, rng):
     (rm, rv), (rmt, rvt) = _stats(3, dtype)
     arrays = [rng.standard_normal(shape) * 3 + 1] + ([rng.standard_normal(3), rng.standard_normal(3)] if affine
                                                      else [None, None])
-    _parity(lambda x, w, b: F.batch_norm(x, rm, rv, w, b, training, 0.2, 1e-3),
+    check_layer_parity(lambda x, w, b: F.batch_norm(x, rm, rv, w, b, training, 0.2, 1e-3),
             lambda x, w, b: TF.batch_norm(x, rmt, rvt, w, b, training, 0.2, 1e-3), arrays, dtype, rng)
     np.testing.assert_allclose(rm.array, rmt.numpy(), **TOL[dtype])
     np.testing.assert_allclose(rv.array, rvt.numpy(), **TOL[dtype])
 
 
 def test_batch_norm_without_running_stats_uses_batch_stats(rng):
-    _parity(lambda x: F.batch_norm(x, None, None), lambda x: TF.batch_norm(x, None, None, training=True),
+    check_layer_parity(lambda x: F.batch_norm(x, None, None), lambda x: TF.batch_norm(x, None, None, training=True),
             [rng.standard_normal((4, 2, 3))], np.float64, rng)
 
 
@@ -71,7 +55,7 @@ def test_layer_norm_matches_torch(shape, normalized, affine, dtype, rng):
     pshape = (normalized,) if isinstance(normalized, int) else normalized
     w = rng.standard_normal(pshape) if affine in ("both", "weight") else None
     b = rng.standard_normal(pshape) if affine in ("both", "bias") else None
-    _parity(lambda x, w, b: F.layer_norm(x, normalized, w, b, 1e-4),
+    check_layer_parity(lambda x, w, b: F.layer_norm(x, normalized, w, b, 1e-4),
             lambda x, w, b: TF.layer_norm(x, pshape, w, b, 1e-4), [rng.standard_normal(shape) * 2, w, b], dtype, rng)
 
 
@@ -82,7 +66,7 @@ def test_group_norm_matches_torch(shape, groups, affine, dtype, rng):
     c = shape[1]
     arrays = [rng.standard_normal(shape)] + ([rng.standard_normal(c), rng.standard_normal(c)] if affine
                                              else [None, None])
-    _parity(lambda x, w, b: F.group_norm(x, groups, w, b), lambda x, w, b: TF.group_norm(x, groups, w, b),
+    check_layer_parity(lambda x, w, b: F.group_norm(x, groups, w, b), lambda x, w, b: TF.group_norm(x, groups, w, b),
             arrays, dtype, rng)
 
 

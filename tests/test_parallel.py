@@ -13,6 +13,7 @@ import torch
 import glassgrad
 import glassgrad.nn.functional as F
 import test_nn_conv
+from parity import check_layer_parity
 import test_nn_pool
 from glassgrad import parallel
 from glassgrad.ops import conv
@@ -135,7 +136,7 @@ def test_conv2d_in_blocks_matches_torch(eager, case, dtype, rng):
 def test_conv2d_in_blocks_on_a_bigger_batch(eager, rng):
     # both column layouts (K = 9 per sample, K = 72 channels last), 5 samples over 3 threads
     for c in (1, 8):
-        test_nn_conv._parity(lambda x, w, b: F.conv2d(x, w, b, padding=1),
+        check_layer_parity(lambda x, w, b: F.conv2d(x, w, b, padding=1),
                              lambda x, w, b: torch.nn.functional.conv2d(x, w, b, padding=1),
                              [rng.standard_normal((5, c, 6, 5)), rng.standard_normal((4, c, 3, 3)),
                               rng.standard_normal(4)], np.float64, rng)

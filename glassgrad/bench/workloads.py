@@ -80,20 +80,14 @@ def gemm_lower_bound_ms(workload, repeats=20):
 
 
 def _gemm_ms(workload, repeats):
-    import time
+    from .worker import median_ms
     rng = np.random.default_rng(0)
     total = 0.0
     for m, k, n in GEMMS[workload]:
         a = rng.standard_normal((m, k), dtype=np.float32)
         b = rng.standard_normal((k, n), dtype=np.float32)
-        a @ b
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            a @ b
-            times.append(time.perf_counter() - t0)
-        total += float(np.median(times))
-    return total * 1e3
+        total += median_ms(lambda: a @ b, 1, repeats)
+    return total
 
 
 def make_sweep_step(fw, nn, optim, batch, width):

@@ -35,10 +35,8 @@ def promote_types(a, b):
     if da == db:
         return da
     ca, cb = _category(da), _category(db)
-    if ca != cb:
-        hi_dtype, lo = (da, b) if ca > cb else (db, a)
-        hi = a if ca > cb else b
-        return hi_dtype
+    if ca != cb:  # the higher category wins, whatever the shapes
+        return da if ca > cb else db
     if a.ndim == 0 and b.ndim > 0:
         return db
     if b.ndim == 0 and a.ndim > 0:

@@ -333,7 +333,7 @@ class ClampTensor(Function):
     def forward(ctx, x, lo, hi):
         arrays = [array_of(v) for v in (x, lo, hi) if v is not None]
         try:
-            shape = np.broadcast_shapes(*(np.shape(v) for v in arrays))
+            np.broadcast_shapes(*(np.shape(v) for v in arrays))
         except ValueError:
             _shapes_error("clamp", *arrays)
         probe = x.array  # PyTorch's result type over (x, lo, hi), 0-d bounds counting as scalars

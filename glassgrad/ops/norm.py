@@ -33,6 +33,18 @@ def _check(op, x, weight, bias, shape):
                                f"{t.dtype}; convert them first (model.double() or x.float())")
 
 
+def _affine(xhat, weight, bias, pshape):
+    """y = x̂ · w + b (either optional), a new array even without both: x̂ is saved for backward."""
+    y = xhat
+    if weight is not None:
+        y = y * weight.array.reshape(pshape)
+    if bias is not None:
+        y = y + bias.array.reshape(pshape)
+    elif weight is None:
+        y = y.copy()
+    return y
+
+
 class _Normalize(Function):
     """y = x̂ · w + b with x̂ normalized over ``axes`` (batch statistics); see the module docstring.
 
@@ -48,13 +60,7 @@ class _Normalize(Function):
         var = (xc * xc).mean(axis=axes, keepdims=True)
         invstd = 1.0 / np.sqrt(var + a.dtype.type(eps))
         xhat = (xc * invstd).reshape(a.shape)
-        y = xhat
-        if weight is not None:
-            y = y * weight.array.reshape(pshape)
-        if bias is not None:
-            y = y + bias.array.reshape(pshape)
-        elif weight is None:
-            y = y.copy()
+        y = _affine(xhat, weight, bias, pshape)
         if running is not None:
             _update_running(mean, var, a.size // a.shape[1], *running)
         ctx.axes, ctx.gshape, ctx.pshape = axes, gshape, pshape
@@ -90,13 +96,7 @@ class _NormalizeEval(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, mean, invstd, pshape):
         xhat = (x.array - mean) * invstd
-        y = xhat
-        if weight is not None:
-            y = y * weight.array.reshape(pshape)
-        if bias is not None:
-            y = y + bias.array.reshape(pshape)
-        elif weight is None:
-            y = y.copy()
+        y = _affine(xhat, weight, bias, pshape)
         ctx.pshape = pshape
         ctx.save_for_backward(xhat, weight)
         ctx.invstd = invstd

@@ -212,7 +212,7 @@ class _MaxGather(Function):
 
 def _flat_indices(arg, win):
     """PyTorch's indices: the argmax's flat position in the (unpadded) H·W plane of the input."""
-    (kh, kw), (sh, sw), (dh, dw), (ph, pw), (oh, ow) = win.kernel, win.stride, win.dilation, win.padding, win.out
+    (_, kw), (sh, sw), (dh, dw), (ph, pw), (oh, ow) = win.kernel, win.stride, win.dilation, win.padding, win.out
     xp = namespace(arg)
     arg = arg.astype(np.int64)
     rows = xp.arange(oh).reshape(-1, 1) * sh - ph + (arg // kw) * dh
