@@ -10,3 +10,5 @@ from .loss import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
+from .multihead import multi_head_attention_forward  # noqa: F401
