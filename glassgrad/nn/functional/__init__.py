@@ -12,3 +12,4 @@ from .pooling import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .multihead import multi_head_attention_forward  # noqa: F401
+from .ctc import ctc_loss  # noqa: F401
