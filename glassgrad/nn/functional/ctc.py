@@ -186,9 +186,9 @@ def _padded_targets(targets, target_lengths, n, c, blank):
         out = tg[:, :u_max].astype(np.int64)
     elif tg.ndim == 1:
         total = int(target_lengths.sum())
-        if total > tg.shape[0]:
+        if total != tg.shape[0]:
             raise RuntimeError(f"{_OP}: concatenated targets hold {tg.shape[0]} labels, but target_lengths add up "
-                               f"to {total}")
+                               f"to {total}; they must be equal (or pass padded (N, S) targets)")
         out = np.full((n, u_max), blank, dtype=np.int64)
         ends = np.cumsum(target_lengths)
         for i in range(n):
@@ -210,7 +210,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
 
     Args:
         log_probs: (T, N, C) or unbatched (T, C) log-probabilities (e.g. log_softmax outputs).
-        targets: (N, S) padded or 1-D concatenated (sum(target_lengths),) class indices, no blanks.
+        targets: (N, S) padded or 1-D concatenated (sum(target_lengths),) class indices, no blanks
+            (unbatched: (target_length,)).
         input_lengths, target_lengths: (N,) (tensors or sequences of ints).
         blank: the blank class. reduction: 'none' (N,), 'sum', or 'mean' (each loss divided by its
             target length, then the batch mean). zero_infinity: impossible alignments give 0 loss
@@ -225,8 +226,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         raise RuntimeError(f"{_OP}: log_probs must be (T, N, C) or unbatched (T, C), got shape "
                            f"{tuple(log_probs.shape)}")
     if not batched:
-        log_probs = log_probs.unsqueeze(1)
-        targets = targets.unsqueeze(0) if isinstance(targets, Tensor) else np.asarray(targets)[None]
+        log_probs = log_probs.unsqueeze(1)  # 1-D targets read as concatenated, as PyTorch does
     t_max, n, c = log_probs.shape
     if not 0 <= blank < c:
         raise RuntimeError(f"{_OP}: blank must be in label range [0, {c - 1}], got {blank}")
