@@ -193,3 +193,19 @@ def test_errors(rng):
     layer = nn.TransformerEncoderLayer(D, NH, FF)
     with pytest.raises(RuntimeError, match="2D attn_mask"):
         layer(gg.randn(S, 2, D), src_mask=gg.zeros(S, S + 1))
+
+
+@pytest.mark.parametrize("shape", [(3, 7), (4, 64, 300)])   # one block, and many blocks on the threads
+def test_float32_gelu_kernel_matches_pytorch(rng, shape):
+    """The transformer's GELU: float32 erf as a rational fit, forward and raw backward."""
+    x = (rng.standard_normal(shape) * 3).astype(np.float32)
+    x.flat[:4] = [0.0, -9.0, 9.0, 1e-30]
+    g = gg.tensor(x, requires_grad=True)
+    t = torch.tensor(x, requires_grad=True)
+    y, ty = gg.nn.functional.gelu(g), torch.nn.functional.gelu(t)
+    np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=1e-5, atol=3e-6)
+    dy = rng.standard_normal(shape).astype(np.float32)
+    y.backward(gg.tensor(dy))
+    ty.backward(torch.tensor(dy))
+    np.testing.assert_allclose(g.grad.array, t.grad.numpy(), rtol=1e-5, atol=3e-6)
+    np.testing.assert_allclose(gg.erf(gg.tensor(x)).array, torch.erf(torch.tensor(x)).numpy(), rtol=0, atol=5e-7)
