@@ -20,15 +20,11 @@ import numpy as np
 
 from ... import backend, parallel
 from ...autograd.function import Function
-from ...autograd.tensor import Tensor
+from ...autograd.tensor import Tensor, wrap_array
 from ...ops._util import sum_to, sum_to_array
 from ...random import rng_of
 
 __all__ = ["scaled_dot_product_attention"]
-
-
-def _const(array):
-    return Tensor._make(array, False, None, 0)
 
 
 def _check_inputs(query, key, value, attn_mask, is_causal, dropout_p):
@@ -130,8 +126,8 @@ def _scores_tensors(q, k, mask, causal, scale):
         else:
             s = s + mask
     elif causal:
-        s = s.masked_fill(_const(_causal_blocked(s.shape[-2], s.shape[-1])), -math.inf)
-    dead = _const(np.isneginf(s.array.max(axis=-1, keepdims=True)))
+        s = s.masked_fill(wrap_array(_causal_blocked(s.shape[-2], s.shape[-1])), -math.inf)
+    dead = wrap_array(np.isneginf(s.array.max(axis=-1, keepdims=True)))
     s = s.masked_fill(dead, 0.0)  # rows with every key masked: finite, then zeroed below
     return s.softmax(-1).masked_fill(dead, 0.0)
 
@@ -213,7 +209,7 @@ def attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
     if dropout_p > 0.0:
         shape = tuple(batch) + (query.shape[-2], key.shape[-2])
         mask = rng_of(generator).random(shape) >= dropout_p
-        keep = _const(backend.move((mask * (1.0 / (1.0 - dropout_p))).astype(query.dtype),
+        keep = wrap_array(backend.move((mask * (1.0 / (1.0 - dropout_p))).astype(query.dtype),
                                    backend.device_of(query.array)))
     if attn_mask is not None and attn_mask.dtype == np.bool_ and attn_mask.requires_grad:
         attn_mask = attn_mask.detach()

@@ -20,7 +20,7 @@ backward works on raw arrays: the op is once-differentiable.
 import numpy as np
 
 from ...autograd.function import Function, once_differentiable
-from ...autograd.tensor import Tensor
+from ...autograd.tensor import Tensor, wrap_array
 
 __all__ = ["ctc_loss"]
 
@@ -236,10 +236,10 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         raise RuntimeError(f"{_OP}: expected input_lengths to have value at most {t_max} (the input's length T), "
                            f"but got value {int(in_len.max())}")
     padded = _padded_targets(targets, tg_len, n, c, blank)
-    loss = CTCLoss.apply(log_probs, Tensor._make(padded, False, None, 0), in_len, tg_len, blank, zero_infinity)
+    loss = CTCLoss.apply(log_probs, wrap_array(padded), in_len, tg_len, blank, zero_infinity)
     if reduction == "none":
         return loss if batched else loss.squeeze(0)
     if reduction == "sum":
         return loss.sum()
-    denom = Tensor._make(np.maximum(tg_len, 1).astype(loss.dtype), False, None, 0)
+    denom = wrap_array(np.maximum(tg_len, 1).astype(loss.dtype))
     return (loss / denom).mean()

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ...autograd.tensor import Tensor
+from ...autograd.tensor import Tensor, wrap_array
 from ...ops.shape import cat, pad
 from .attention import attention
 from .linear import linear
@@ -52,7 +52,7 @@ def _merge(a, b):
 def _additive(mask, dtype):
     if mask.dtype != np.bool_:
         return mask
-    return Tensor._make(np.where(mask.array, -np.inf, 0.0).astype(dtype), False, None, 0)
+    return wrap_array(np.where(mask.array, -np.inf, 0.0).astype(dtype))
 
 
 def _check_attn_mask(attn_mask, n, h, tgt_len, src_len):
@@ -93,7 +93,7 @@ def _project(query, key, value, in_proj_weight, in_proj_bias, separate):
 def _zeros_like_rows(t):
     """One row of zeros of (N, H, S, D) ``t``: (N, H, 1, D)."""
     shape = tuple(t.shape[:2]) + (1, t.shape[3])
-    return Tensor._make(np.zeros(shape, dtype=t.dtype), False, None, 0)
+    return wrap_array(np.zeros(shape, dtype=t.dtype))
 
 
 def _heads(x, n, h):

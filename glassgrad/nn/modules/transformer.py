@@ -6,7 +6,7 @@ import copy
 import numpy as np
 
 from ... import backend
-from ...autograd.tensor import Tensor
+from ...autograd.tensor import wrap_array
 from .. import functional as F
 from .. import init
 from .attention import MultiheadAttention
@@ -33,7 +33,7 @@ def _activation(activation, layer):
 def _square_subsequent_mask(sz, device=None, dtype=None):
     dtype = np.dtype(dtype) if dtype is not None else backend.get_default_dtype()
     mask = np.triu(np.full((sz, sz), -np.inf, dtype=dtype), k=1)
-    return Tensor._make(mask if device is None else backend.move(mask, device), False, None, 0)
+    return wrap_array(mask if device is None else backend.move(mask, device))
 
 
 def _detect_is_causal_mask(mask, is_causal, size):
