@@ -209,3 +209,20 @@ def test_float32_gelu_kernel_matches_pytorch(rng, shape):
     ty.backward(torch.tensor(dy))
     np.testing.assert_allclose(g.grad.array, t.grad.numpy(), rtol=1e-5, atol=3e-6)
     np.testing.assert_allclose(gg.erf(gg.tensor(x)).array, torch.erf(torch.tensor(x)).numpy(), rtol=0, atol=5e-7)
+
+
+def test_w_gpt_workload_matches_pytorch_with_the_same_weights():
+    """The benchmark's GPT: with PyTorch's weights, the same loss and gradients (float32)."""
+    from glassgrad.bench.workloads import WORKLOADS
+    torch.manual_seed(0)
+    tmodel, tloss_fn, _, tx, ty = WORKLOADS["W_GPT"](torch, torch.nn, torch.optim)
+    gmodel, gloss_fn, _, gx, gy = WORKLOADS["W_GPT"](gg, nn, gg.optim)
+    to_gg(tmodel, gmodel)
+    tloss = tloss_fn(tmodel(tx), ty)
+    gloss = gloss_fn(gmodel(gx), gy)
+    np.testing.assert_allclose(gloss.item(), tloss.item(), rtol=1e-5)
+    tloss.backward()
+    gloss.backward()
+    gparams = dict(gmodel.named_parameters())
+    for name, p in tmodel.named_parameters():
+        np.testing.assert_allclose(gparams[name].grad.array, p.grad.numpy(), rtol=2e-3, atol=2e-5, err_msg=name)
