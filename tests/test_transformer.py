@@ -195,9 +195,12 @@ def test_errors(rng):
         layer(gg.randn(S, 2, D), src_mask=gg.zeros(S, S + 1))
 
 
+@pytest.mark.parametrize("fused", [True, False])   # the Numba kernels and the NumPy blocks
 @pytest.mark.parametrize("shape", [(3, 7), (4, 64, 300)])   # one block, and many blocks on the threads
-def test_float32_gelu_kernel_matches_pytorch(rng, shape):
+def test_float32_gelu_kernel_matches_pytorch(rng, shape, fused, monkeypatch):
     """The transformer's GELU: float32 erf as a rational fit, forward and raw backward."""
+    from glassgrad.ops import _gelu_float32
+    monkeypatch.setattr(_gelu_float32, "enabled", fused and _gelu_float32.enabled)
     x = (rng.standard_normal(shape) * 3).astype(np.float32)
     x.flat[:4] = [0.0, -9.0, 9.0, 1e-30]
     g = gg.tensor(x, requires_grad=True)

@@ -13,6 +13,7 @@ import numpy as np
 from .. import backend, parallel
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, wrap_array
+from ._gelu_float32 import erf_float32, gelu_float32, gelu_grad_float32
 from ._util import raw_grad_to, array_of, binary_arrays, broadcast_shapes, grad_for, grad_meta, grad_to, promote_types
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "remainder",
@@ -427,7 +428,7 @@ def _gelu(a, approximate="none"):
     if approximate == "tanh":
         return 0.5 * a * (1 + np.tanh(a.dtype.type(_K) * (a + a.dtype.type(0.044715) * a * a * a)))
     if a.dtype == np.float32 and type(a) is np.ndarray:
-        return _in_blocks(_gelu_block, np.empty_like(a), a)
+        return gelu_float32(a)
     return a * 0.5 * (1 + _erf(a * a.dtype.type(1 / math.sqrt(2))))
 
 
@@ -448,88 +449,17 @@ def _gelu_raw_backward(ctx, dy):
         t = np.tanh(k * (x + c * x * x * x))
         return dy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * c * x * x))
     if x.dtype == np.float32 and type(x) is np.ndarray and type(dy) is np.ndarray and dy.dtype == x.dtype:
-        return _in_blocks(_gelu_grad_block, np.empty_like(x), x, dy)
+        return gelu_grad_float32(x, dy)
     cdf = 0.5 * (1 + _erf(x * x.dtype.type(1 / math.sqrt(2))))
     pdf = np.exp(-0.5 * x * x) * x.dtype.type(1 / math.sqrt(2 * math.pi))
     return dy * (cdf + x * pdf)
-
-
-# erf on float32 as a rational fit on [-4, 4] (odd numerator, even denominator in x²; |error| <
-# 5e-7, erf = ±1 beyond): a dozen in-cache multiply-adds instead of the float64 series below.
-_ERF_P = tuple(np.float32(c) for c in (-2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06,
-                                       -5.69250639462346e-05, -7.34990630326855e-04, -2.95459980854025e-03,
-                                       -1.60960333262415e-02))
-_ERF_Q = tuple(np.float32(c) for c in (-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03,
-                                       -7.37332916720468e-03, -1.42647390514189e-02))
-_BLOCK = 8192  # elements per block: a block's temporaries stay in the L1/L2 cache
-
-
-def _erf_float32_into(x, out, x2, q):
-    """out = erf(x) for a float32 block; x2 and q are scratch blocks of its size."""
-    np.clip(x, -4, 4, out=out)
-    np.multiply(out, out, out=x2)
-    p = _ERF_P
-    np.multiply(x2, p[0], out=q)
-    for c in p[1:-1]:
-        q += c
-        q *= x2
-    q += p[-1]
-    out *= q                      # out = x·P(x²)
-    d = _ERF_Q
-    np.multiply(x2, d[0], out=q)
-    for c in d[1:-1]:
-        q += c
-        q *= x2
-    q += d[-1]
-    out /= q
-    return out
-
-
-def _gelu_block(x, out, x2, q, t):
-    """out = x·Φ(x) = x/2 · (1 + erf(x/√2)) on one block."""
-    np.multiply(x, np.float32(1 / math.sqrt(2)), out=t)
-    _erf_float32_into(t, out, x2, q)
-    out += 1
-    out *= x
-    out *= np.float32(0.5)
-
-
-def _gelu_grad_block(x, dy, out, x2, q, t):
-    """out = dy · (Φ(x) + x·φ(x)) on one block."""
-    np.multiply(x, np.float32(1 / math.sqrt(2)), out=t)
-    _erf_float32_into(t, out, x2, q)   # out = erf(x/√2); x2 = x²/2
-    out += 1
-    out *= np.float32(0.5)             # Φ(x)
-    np.negative(x2, out=x2)
-    np.exp(x2, out=x2)
-    x2 *= x
-    x2 *= np.float32(1 / math.sqrt(2 * math.pi))  # x·φ(x)
-    out += x2
-    out *= dy
-
-
-def _in_blocks(kernel, out, *arrays):
-    """``kernel(*block_of_each_array, out_block, *scratch)`` over cache-sized blocks of flat
-    arrays (in chunks on glassgrad's threads when big). Returns ``out``."""
-    flat = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
-    o = out.reshape(-1)
-    n = o.size
-    blocks = -(-n // _BLOCK)
-
-    def run(lo, hi):
-        scratch = [np.empty(_BLOCK, np.float32) for _ in range(3)]
-        for b in range(lo, hi):
-            s, e = b * _BLOCK, min(n, (b + 1) * _BLOCK)
-            kernel(*[f[s:e] for f in flat], o[s:e], *[t[:e - s] for t in scratch])
-    parallel.parallel_for(blocks, run, nbytes=o.nbytes * (1 + len(arrays)))
-    return out
 
 
 def _erf(a):
     """erf to float64 accuracy (a few ulp), vectorized; the result has ``a``'s dtype (float32:
     the rational fit above)."""
     if getattr(a, "dtype", None) == np.float32 and type(a) is np.ndarray and a.ndim:
-        return _in_blocks(lambda x, out, x2, q, t: _erf_float32_into(x, out, x2, q), np.empty_like(a), a)
+        return erf_float32(a)
     x = np.asarray(a, dtype=np.float64)
     ax = np.abs(x)
     out = np.empty_like(x)
