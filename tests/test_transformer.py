@@ -229,3 +229,14 @@ def test_w_gpt_workload_matches_pytorch_with_the_same_weights():
     gparams = dict(gmodel.named_parameters())
     for name, p in tmodel.named_parameters():
         np.testing.assert_allclose(gparams[name].grad.array, p.grad.numpy(), rtol=2e-3, atol=2e-5, err_msg=name)
+
+
+def test_float32_gelu_on_non_contiguous_input(rng):
+    x = rng.standard_normal((6, 5)).astype(np.float32).T
+    g = gg.tensor(x, requires_grad=True)
+    y = gg.nn.functional.gelu(g)
+    np.testing.assert_allclose(y.array, torch.nn.functional.gelu(torch.tensor(x)).numpy(), rtol=1e-5, atol=3e-6)
+    y.backward(gg.tensor(np.ones((6, 5), np.float32).T))
+    t = torch.tensor(x, requires_grad=True)
+    torch.nn.functional.gelu(t).backward(torch.ones(5, 6))
+    np.testing.assert_allclose(g.grad.array, t.grad.numpy(), rtol=1e-5, atol=3e-6)

@@ -83,7 +83,8 @@ def _gelu_grad_numpy(x, dy, out, x2, q, t):
 
 
 def _run(name, numpy_kernel, out, *arrays):
-    """The kernel over flat views of the arrays, in chunks on glassgrad's threads when big."""
+    """The kernel over flat views of the arrays (C order; ``out`` must be C-contiguous), in chunks
+    on glassgrad's threads when big."""
     flat = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
     o = out.reshape(-1)
     n = o.size
@@ -106,14 +107,14 @@ def _run(name, numpy_kernel, out, *arrays):
 
 def erf_float32(x):
     """erf of a float32 array (|error| < 5e-7)."""
-    return _run("erf", _erf_numpy, np.empty_like(x), x)
+    return _run("erf", _erf_numpy, np.empty(x.shape, x.dtype), x)
 
 
 def gelu_float32(x):
     """x·Φ(x) of a float32 array."""
-    return _run("gelu", _gelu_numpy, np.empty_like(x), x)
+    return _run("gelu", _gelu_numpy, np.empty(x.shape, x.dtype), x)
 
 
 def gelu_grad_float32(x, dy):
     """dy · (Φ(x) + x·φ(x)): GELU's input gradient, float32."""
-    return _run("gelu_grad", _gelu_grad_numpy, np.empty_like(x), x, dy)
+    return _run("gelu_grad", _gelu_grad_numpy, np.empty(x.shape, x.dtype), x, dy)
