@@ -19,7 +19,8 @@ import os
 from . import harness, layers, tiny
 from .workloads import GEMMS, WORKLOADS
 
-HEADER = f"{'workload':<16}{'gg ms':>10}{'torch ms':>9}{'ratio':>6}{'gemm lb':>8}{'gg MB':>9}{'torch MB':>9}"
+HEADER = (f"{'workload':<16}{'gg ms':>10}{'torch ms':>9}{'ratio':>6}{'gemm lb':>8}{'gg MB':>9}{'torch MB':>9}"
+          f"{'gg tok/s':>12}{'torch tok/s':>12}")
 SWEEP = [(1, 512), (16, 512), (128, 512), (1024, 512), (128, 64), (128, 1024), (128, 4096)]
 _SUITE_OF = {**{w: "workloads" for w in WORKLOADS}, **{c: "layers" for c in layers.CASES},
              **{c: "tiny" for c in tiny.CASES}}
@@ -41,6 +42,10 @@ def measure(workload, repeats=3, warmup=5, steps=30, extra=(), with_torch=True, 
         out["ratio"] = out["glassgrad_ms"] / out["torch_ms"]
     if bound:
         out["gemm_lower_bound_ms"] = harness.median_of(runs["glassgrad"], "gemm_lower_bound_ms")
+    tokens = WORKLOADS[workload].tokens_per_step if suite == "workloads" and not extra else None
+    if tokens:
+        for fw in runners:
+            out[f"{fw}_tokens_per_s"] = tokens / (out[f"{fw}_ms"] / 1e3)
     return out
 
 
@@ -70,7 +75,10 @@ def _row(name, r):
     ratio = f"{r['ratio']:6.2f}" if "ratio" in r else "     -"
     bound = f"{r['gemm_lower_bound_ms']:8.3f}" if "gemm_lower_bound_ms" in r else "       -"
     torch_rss = f"{r['torch_peak_rss_mb']:9.0f}" if "torch_peak_rss_mb" in r else "        -"
-    return f"{name:<16}{r['glassgrad_ms']:10.3f}{torch_ms}{ratio}{bound}{r['glassgrad_peak_rss_mb']:9.0f}{torch_rss}"
+    tokens = "".join(f"{r[k]:12.0f}" if k in r else "           -" for k in ("glassgrad_tokens_per_s",
+                                                                           "torch_tokens_per_s"))
+    return (f"{name:<16}{r['glassgrad_ms']:10.3f}{torch_ms}{ratio}{bound}{r['glassgrad_peak_rss_mb']:9.0f}{torch_rss}"
+            f"{tokens}")
 
 
 def _table(title, cases, a, with_torch, suite, report, key):

@@ -10,7 +10,7 @@ bound).
 This module imports neither framework: the benchmark workers (``worker.py``) load it in a process
 that imports only the framework being timed.
 """
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 
@@ -46,9 +46,11 @@ def _labels(fw, n, classes):
 
 class Workload(NamedTuple):
     """One workload: its builder in each framework (``(fw, nn, optim) -> (model, loss_fn,
-    optimizer, x, y)``)."""
+    optimizer, x, y)``), and for sequence workloads the tokens one step processes (batch x
+    sequence; the table then shows tokens/s)."""
     glassgrad: Callable
     torch: Callable
+    tokens_per_step: Optional[int] = None
 
 
 WORKLOADS = {
