@@ -1,4 +1,5 @@
-"""Benchmarks: glassgrad side by side with PyTorch, each framework in a process of its own.
+"""Benchmarks: glassgrad side by side with PyTorch, each framework in a process of its own (the
+workloads are defined in benchmarks/WORKLOADS.md of the glassgrad repository).
 
 One job per file: ``command.py`` is ``glassgrad bench`` (the tables); ``harness.py`` starts the
 workers and takes medians; ``worker.py`` times one case in one framework (run by path, so it imports

@@ -2,10 +2,12 @@
 the same recipe in PyTorch (same model, optimizer, batch size, epochs, normalization, shuffling),
 each with its wall time, each framework in a process of its own.
 
-    python -m glassgrad.bench.learning --data-dir ../shared/data/mnist [--only mlp|cnn] [--framework both|glassgrad|torch]
+    python -m glassgrad.bench.learning --data-dir "$GLASSGRAD_DATA/mnist" [--only mlp|cnn] [--framework both|glassgrad|torch]
 
-The PyTorch run is this file run by path (``--torch-run``): it imports nothing of glassgrad (not
-even its IDX reader, whose few lines are repeated here), so PyTorch runs under its own malloc.
+--data-dir is the folder with the four MNIST IDX files (the full 60k/10k set); the recipes and
+targets are in benchmarks/WORKLOADS.md. The PyTorch run is this file run by path (``--torch-run``):
+it imports nothing of glassgrad (not even its IDX reader, whose few lines are repeated here), so
+PyTorch runs under its own malloc settings.
 """
 import argparse
 import gzip
@@ -17,7 +19,7 @@ import time
 
 import numpy as np
 
-RECIPES = {  # model, optimizer, lr, batch size, epochs (shared/bench/WORKLOADS.md); cosine-annealed LR per batch
+RECIPES = {  # model, optimizer, lr, batch size, epochs (benchmarks/WORKLOADS.md); cosine-annealed LR per batch
     "mlp": ("mlp", "adam", 1e-3, 128, 5),
     "cnn": ("cnn", "adam", 1e-3, 64, 3),  # SGD(0.01, momentum 0.9) + cosine reached 98.9% in both frameworks
 }

@@ -1,4 +1,4 @@
-"""The standard workloads of ``shared/bench/WORKLOADS.md``: the workload table.
+"""The standard workloads of ``benchmarks/WORKLOADS.md``: the workload table.
 
 Each entry of ``WORKLOADS`` names, side by side, the function that builds the workload in each
 framework: ``builder(fw, nn, optim) -> (model, loss_fn, optimizer, x, y)``, where ``fw`` is the
