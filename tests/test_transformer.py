@@ -218,8 +218,8 @@ def test_w_gpt_workload_matches_pytorch_with_the_same_weights():
     """The benchmark's GPT: with PyTorch's weights, the same loss and gradients (float32)."""
     from glassgrad.bench.workloads import WORKLOADS
     torch.manual_seed(0)
-    tmodel, tloss_fn, _, tx, ty = WORKLOADS["W_GPT"](torch, torch.nn, torch.optim)
-    gmodel, gloss_fn, _, gx, gy = WORKLOADS["W_GPT"](gg, nn, gg.optim)
+    tmodel, tloss_fn, _, tx, ty = WORKLOADS["W_GPT"].torch(torch, torch.nn, torch.optim)
+    gmodel, gloss_fn, _, gx, gy = WORKLOADS["W_GPT"].glassgrad(gg, nn, gg.optim)
     to_gg(tmodel, gmodel)
     tloss = tloss_fn(tmodel(tx), ty)
     gloss = gloss_fn(gmodel(gx), gy)
