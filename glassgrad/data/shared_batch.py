@@ -12,7 +12,7 @@ import tempfile
 
 import numpy as np
 
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, wrap_array
 
 DIRECTORY = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
 PREFIX = "glassgrad-loader-"  # then the writer's pid and a counter
@@ -37,7 +37,7 @@ class SharedArray:
             os.close(fd)
             os.unlink(self.path)
         array = np.frombuffer(buffer, self.dtype, count=int(np.prod(self.shape))).reshape(self.shape)
-        return Tensor._make(array, False, None, 0) if self.tensor else array
+        return wrap_array(array) if self.tensor else array
 
     def discard(self):
         """Remove the file of a batch nobody will read."""

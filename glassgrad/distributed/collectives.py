@@ -8,7 +8,7 @@ as the MPI library progresses on its own).
 import numpy as np
 
 from .. import backend
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, wrap_array
 from . import mpi
 from .process_group import communicator
 
@@ -188,7 +188,7 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     if input.ndim == 0 or output.ndim == 0 or input.shape[0] != size * output.shape[0]:
         raise ValueError(f"reduce_scatter_tensor: input {tuple(input.shape)} must be world_size ({size}) times "
                          f"output {tuple(output.shape)} along dim 0")
-    parts = [Tensor._make(p, False, None, 0) for p in np.split(_host(input.array), size)]
+    parts = [wrap_array(p) for p in np.split(_host(input.array), size)]
     return reduce_scatter(output, parts, op, group, async_op)
 
 

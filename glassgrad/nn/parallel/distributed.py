@@ -17,7 +17,7 @@ import numpy as np
 
 from ... import distributed as dist
 from ...autograd.grad_mode import is_grad_enabled
-from ...autograd.tensor import Tensor
+from ...autograd.tensor import Tensor, wrap_array
 from ...distributed import mpi
 from ..modules.module import Module
 
@@ -216,7 +216,7 @@ class DistributedDataParallel(Module):
             if self._world != 1:
                 np.divide(b.flat, self._world, out=b.flat)
             for i, p in enumerate(b.params):
-                p.grad = Tensor._make(b.view(i), False, None, 0)
+                p.grad = wrap_array(b.view(i))
         self._syncing = False
 
     def __getstate__(self):
