@@ -254,6 +254,19 @@ class Tensor:
             raise TypeError("can't convert a cuda tensor to numpy: use tensor.cpu() first")
         return self.array
 
+    def __dlpack__(self, stream=None, max_version=None, dl_device=None, copy=None):
+        """This tensor's memory as a DLPack capsule, for another library's ``from_dlpack`` (no copy)."""
+        if self._rg:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+        kwargs = {"stream": stream}
+        if max_version is not None:
+            kwargs.update(max_version=max_version, dl_device=dl_device, copy=copy)
+        return self.array.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        """``(device type, device id)`` in DLPack's codes: (1, 0) on the CPU, (2, i) on CUDA GPU i."""
+        return self.array.__dlpack_device__()
+
     def __array__(self, dtype=None, copy=None):
         array = backend.move(self.array, "cpu")
         return array if dtype is None else array.astype(dtype, copy=False)
