@@ -19,6 +19,8 @@ def mpiexec():
 def run_ranks(n, script, *args, timeout=120):
     """Run ``script`` on ``n`` ranks (oversubscribing the cores is fine); the CompletedProcess."""
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               GLASSGRAD_NUM_THREADS="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+               GLASSGRAD_NUM_THREADS="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               # more ranks than cores: a rank waiting in MPI sleeps now and then instead of spinning
+               MPIR_CVAR_CH4_PROGRESS_THROTTLE="1", MPIR_CVAR_CH4_PROGRESS_THROTTLE_NO_PROGRESS_COUNT="64")
     return subprocess.run([mpiexec(), "-n", str(n), sys.executable, script, *map(str, args)], env=env,
                           cwd=ROOT, capture_output=True, text=True, timeout=timeout)
