@@ -54,7 +54,7 @@ def _worker_steps(workload, mode, warmup, steps):
     dist.init_process_group("mpi")
     ranks, rank = dist.get_world_size(), dist.get_rank()
     gg.manual_seed(0)
-    model, loss_fn, opt, x, y = WORKLOADS[workload](gg, nn, optim)
+    model, loss_fn, opt, x, y = WORKLOADS[workload].glassgrad(gg, nn, optim)
     if mode == "strong":
         per = BATCH[workload] // ranks
         x, y = x[rank * per:(rank + 1) * per], y[rank * per:(rank + 1) * per]
@@ -112,7 +112,7 @@ def gradient_bytes(workload):
     import glassgrad as gg
     from glassgrad import nn, optim
     from glassgrad.bench.workloads import WORKLOADS
-    model = WORKLOADS[workload](gg, nn, optim)[0]
+    model = WORKLOADS[workload].glassgrad(gg, nn, optim)[0]
     return sum(p.numel() * 4 for p in model.parameters())
 
 
