@@ -1,4 +1,5 @@
-"""The ``glassgrad`` command: ``demo``, ``train`` and ``evaluate``.
+"""The ``glassgrad`` command: ``demo``, ``train``, ``evaluate`` (and ``predict`` and the application
+recipes of ``cli_recipes.py``).
 
 Bad arguments and missing or corrupt data print one line to stderr and exit with status 2.
 """
@@ -6,6 +7,8 @@ import argparse
 import os
 import sys
 import time
+
+from .cli_recipes import RECIPE_DATASETS, RECIPE_MODELS, wants_recipe
 
 __all__ = ["main"]
 
@@ -29,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
 def _build_parser():
     p = _Parser(prog="glassgrad", description="glassgrad: backpropagation you can see through. "
                 "Train and evaluate models from the command line.")
-    sub = p.add_subparsers(dest="command", metavar="{demo,train,evaluate,bench}", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="{demo,train,evaluate,predict,bench}", parser_class=_Parser)
     sub.required = True
 
     d = sub.add_parser("demo", help="train an MLP on scikit-learn's bundled digits in a few seconds",
@@ -42,10 +45,13 @@ def _build_parser():
 
     t = sub.add_parser("train", help="train an MLP or CNN on a dataset",
                        description="Train a model and save a checkpoint that 'glassgrad evaluate' can read.")
-    t.add_argument("--dataset", choices=DATASETS, required=True, help="the data set")
+    t.add_argument("--dataset", choices=DATASETS + RECIPE_DATASETS, required=True,
+                   help="the data set; sms-spam, fsdd and diabetes run the application recipes (their own options: "
+                   "glassgrad train --dataset fsdd --help)")
     t.add_argument("--data-dir", help="folder with the data files (for csv: the CSV file); not needed for digits")
-    t.add_argument("--model", choices=("mlp", "cnn"), default="mlp",
-                   help="mlp (default) or cnn: W_MLP and W_CNN of benchmarks/WORKLOADS.md")
+    t.add_argument("--model", choices=("mlp", "cnn") + RECIPE_MODELS, default="mlp",
+                   help="mlp (default) or cnn: W_MLP and W_CNN of benchmarks/WORKLOADS.md; bow-mlp (sms-spam), "
+                   "logmel-cnn (fsdd), mlp-regressor (diabetes)")
     t.add_argument("--epochs", type=_positive_int, default=5, help="training epochs (default 5)")
     t.add_argument("--lr", type=_positive_float, default=None,
                    help="learning rate (default 1e-3 for adam/adamw/rmsprop, 1e-2 for sgd/adagrad)")
@@ -69,6 +75,8 @@ def _build_parser():
     e.add_argument("--data-dir", help="where the data is now (default: the folder recorded at training)")
     e.add_argument("--batch-size", type=_positive_int, default=500, help="batch size (default 500)")
 
+    sub.add_parser("predict", add_help=False, help="classify a WAV file or a message with a recipe checkpoint "
+                   "(glassgrad predict --help)")
     sub.add_parser("bench", add_help=False, help="time the standard workloads in glassgrad and PyTorch "
                        "side by side (glassgrad bench --help)")
     return p
@@ -223,6 +231,9 @@ def _evaluate(args):
 def main(argv=None):
     """Run the ``glassgrad`` command with ``argv`` (default: sys.argv[1:]); return the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["predict"] or (argv[:1] == ["train"] and wants_recipe(argv[1:])):
+        from .cli_recipes import main as recipes_main
+        return recipes_main(argv)
     if argv[:1] == ["bench"]:  # the benchmark harness parses its own arguments
         from glassgrad.bench import main as bench_main
         return bench_main(argv[1:])

@@ -42,7 +42,7 @@ def train_epochs(model, optimizer, loss_fn, x, y, epochs, batch_size, seed=0, ve
                 progress.batch_end(step, value)
         if progress:
             rate = n * items_per_sample / max(time.perf_counter() - t0, 1e-9)
-            progress.epoch_end({"loss": total / n, f"{unit}/s": float(f"{rate:.1f}")})
+            progress.epoch_end({"loss": total / n, f"{unit}/s": int(rate)})
     return time.perf_counter() - start
 
 
