@@ -9,7 +9,7 @@ from .loop import predict_arrays, train_epochs
 __all__ = ["DATASET", "MODEL", "DEFAULTS", "build_model", "train", "load_for_predict", "predict_wav"]
 
 DATASET, MODEL = "fsdd", "logmel-cnn"
-DEFAULTS = {"epochs": 8, "lr": 1e-3, "batch_size": 32}
+DEFAULTS = {"epochs": 15, "lr": 1e-3, "batch_size": 32}
 
 
 def build_model(n_mels=40, frames=65, num_classes=10):
