@@ -8,14 +8,14 @@ import pytest
 
 import glassgrad as gg
 import glassgrad.nn as nn
-from onnx_cases import cases, max_difference
+from onnx_cases import cases, max_difference, sequence_cases
 
-CASES = cases()
+CASES = [(label, model, x, 0) for label, model, x in cases()] + sequence_cases()
 
 
-@pytest.mark.parametrize("label,model,x", CASES, ids=[c[0].split(" (")[0] for c in CASES])
-def test_onnxruntime_matches_glassgrad(label, model, x):
-    assert max_difference(model, x) <= 1e-5
+@pytest.mark.parametrize("label,model,x,batch_axis", CASES, ids=[c[0] for c in CASES])
+def test_onnxruntime_matches_glassgrad(label, model, x, batch_axis):
+    assert max_difference(model, x, batch_axis) <= 1e-5
 
 
 def test_file_names_and_shapes(tmp_path):
