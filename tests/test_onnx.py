@@ -49,3 +49,9 @@ def test_what_cannot_be_exported_says_so():
         gg.onnx.export(nn.Linear(2, 2), gg.randn(1, 2), io.BytesIO(), opset_version=13)
     with pytest.raises(TypeError, match="pass example inputs as Tensors"):
         gg.onnx.export(nn.Linear(2, 2), [np.ones((1, 2))], io.BytesIO())
+
+
+def test_missing_onnx_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "onnx", None)
+    with pytest.raises(ImportError, match=r'pip install "glassgrad\[onnx\]"'):
+        gg.onnx.export(nn.Linear(2, 2), gg.randn(1, 2), io.BytesIO())
