@@ -55,7 +55,9 @@ def _recurrent(b, m, inputs, output, **kwargs):
     for layer in range(m.num_layers):
         ws, rs, bs = [], [], []
         for d in range(directions):
-            w_ih, w_hh, b_ih, b_hh, _ = m._layer_weights(layer, d)
+            suffix = f"_l{layer}" + ("_reverse" if d else "")   # PyTorch's parameter names
+            w_ih, w_hh = getattr(m, "weight_ih" + suffix), getattr(m, "weight_hh" + suffix)
+            b_ih, b_hh = getattr(m, "bias_ih" + suffix, None), getattr(m, "bias_hh" + suffix, None)
             ws.append(_gates(np.asarray(w_ih.array), order, hidden))
             rs.append(_gates(np.asarray(w_hh.array), order, hidden))
             if b_ih is not None:
