@@ -10,6 +10,8 @@ import torch
 import glassgrad
 import glassgrad.nn as nn
 import glassgrad.nn.functional as F
+import test_rnn
+from glassgrad import parallel
 from glassgrad.autograd import grad, gradcheck, gradgradcheck
 from glassgrad.nn.functional.recurrent import recurrent_layer
 from glassgrad.nn.utils import rnn as grnn
@@ -90,6 +92,24 @@ def test_double_backward_through_lstm_matches_torch(rng):
     tp = dict(tm.named_parameters())
     for n, p in gm.named_parameters():
         np.testing.assert_allclose(p.grad.array, tp[n].grad.numpy(), rtol=1e-9, atol=1e-11, err_msg=n)
+
+
+@pytest.fixture
+def eager(monkeypatch):
+    """Split every time step's rows over 3 threads, however small."""
+    threads = parallel.get_num_threads()
+    monkeypatch.setattr(parallel, "MIN_FLOPS", 1)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 1)
+    parallel.set_num_threads(3)
+    yield
+    parallel.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("cls,base", [("LSTM", dict(proj_size=2)), ("LSTM", {}), ("GRU", {}), ("RNN", {})])
+def test_steps_split_over_threads_match_torch(eager, cls, base, rng):
+    kw = dict(input_size=3, hidden_size=4, num_layers=2, bidirectional=True, **base)
+    tm, gm = test_rnn.make_pair(cls, **kw)
+    test_rnn.run_both(tm, gm, rng.standard_normal((5, 7, 3)), test_rnn.states(rng, cls, kw, 7), rng, cls == "LSTM")
 
 
 def test_dropout_between_layers(rng):

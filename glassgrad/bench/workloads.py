@@ -27,6 +27,23 @@ def _cnn(fw, nn, optim):
     return model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01, momentum=0.9), x, y
 
 
+def _char_lstm(fw, nn, optim):
+    class CharLSTM(nn.Module):
+        """Embedding(65, 64) - LSTM(64 -> 256) - Linear(256, 65) at every step."""
+
+        def __init__(self):
+            super().__init__()
+            self.embed, self.lstm, self.head = nn.Embedding(65, 64), nn.LSTM(64, 256), nn.Linear(256, 65)
+
+        def forward(self, tokens):                      # (T, B) ids -> (T·B, 65) logits
+            h, _ = self.lstm(self.embed(tokens))
+            return self.head(h).reshape(-1, 65)
+    model = CharLSTM()
+    ids = np.random.default_rng(1).integers(0, 65, (65, 32)).astype(np.int64)
+    x, y = fw.from_numpy(ids[:-1].copy()), fw.from_numpy(ids[1:].reshape(-1).copy())  # next character
+    return model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-3), x, y
+
+
 def _data(fw, shape):
     return fw.from_numpy(np.random.default_rng(0).standard_normal(shape).astype(np.float32))
 
@@ -35,7 +52,10 @@ def _labels(fw, n, classes):
     return fw.from_numpy(np.random.default_rng(1).integers(0, classes, n).astype(np.int64))
 
 
-WORKLOADS = {"W_TINY": _mlp_tiny, "W_MLP": _mlp, "W_CNN": _cnn}
+WORKLOADS = {"W_TINY": _mlp_tiny, "W_MLP": _mlp, "W_CNN": _cnn, "W_LSTM": _char_lstm}
+
+# Tokens per training step of the sequence workloads (reported as tokens per second).
+TOKENS = {"W_LSTM": 64 * 32}
 
 # The matrix products one training step needs, as (m, k, n) for an (m, k) @ (k, n) product; the
 # first layer needs no input gradient. Convolutions count as their im2col GEMMs.

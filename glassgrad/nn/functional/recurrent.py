@@ -69,8 +69,6 @@ def _previous(seq, init, sched, k):
 
 def _all_previous(seq, init, sched):
     """``_previous`` of every step, in the packed layout (N, features)."""
-    if sched.uniform and sched.steps and sched.steps[0][0] == 0:   # forward over a full batch
-        return np.concatenate([init, seq[:seq.shape[0] - sched.batch]])
     out = np.empty_like(seq)
     for k, (lo, bs) in enumerate(sched.steps):
         out[lo:lo + bs] = _previous(seq, init, sched, k)
@@ -106,19 +104,31 @@ def _input_products(x, w_ih, b_ih, b_hh, scale):
     return out
 
 
+def _for_rows(bs, flops, fn):
+    """``fn(a, b)`` over the rows of one time step, split over glassgrad's threads when the step's
+    GEMM is big enough (rows are independent within a step: one hand-off per step, GEMM and gates
+    together)."""
+    parallel.parallel_for(bs, fn, flops=flops)
+
+
 # ---- RNN (tanh / relu) -------------------------------------------------------------------------
 def _rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, sched, relu):
     y = _input_products(x, w_ih, b_ih, b_hh, None)          # pre-activations, then h, in place
     w_t = w_hh.T
     tmp = np.empty((sched.batch, w_hh.shape[0]), dtype=x.dtype)
+    flops = 2 * w_hh.size
     for k, (lo, bs) in enumerate(sched.steps):
-        rows = y[lo:lo + bs]
-        parallel.matmul(_previous(y, h0, sched, k), w_t, out=tmp[:bs])
-        rows += tmp[:bs]
-        if relu:
-            np.maximum(rows, 0, out=rows)
-        else:
-            np.tanh(rows, out=rows)
+        prev = _previous(y, h0, sched, k)
+
+        def rows(a, b, lo=lo, prev=prev):
+            r = y[lo + a:lo + b]
+            np.matmul(prev[a:b], w_t, out=tmp[a:b])
+            r += tmp[a:b]
+            if relu:
+                np.maximum(r, 0, out=r)
+            else:
+                np.tanh(r, out=r)
+        _for_rows(bs, bs * flops, rows)
     return y
 
 
@@ -129,11 +139,15 @@ def _rnn_backward(dy, dhn, x, h0, w_ih, w_hh, y, sched, relu, need):
         dpre = np.multiply(y, y)
         np.subtract(1, dpre, out=dpre)
     dh = dhn.copy()
+    flops = 2 * w_hh.size
     for k in range(len(sched.steps) - 1, -1, -1):
         lo, bs = sched.steps[k]
-        rows = dpre[lo:lo + bs]
-        rows *= dy[lo:lo + bs] + dh[:bs]
-        parallel.matmul(rows, w_hh, out=dh[:bs])
+
+        def rows(a, b, lo=lo):
+            r = dpre[lo + a:lo + b]
+            r *= dy[lo + a:lo + b] + dh[a:b]
+            np.matmul(r, w_hh, out=dh[a:b])
+        _for_rows(bs, bs * flops, rows)
     return _weight_grads(dpre, dpre, x, h0, y, w_ih, sched, need) + (dh,)
 
 
@@ -142,7 +156,14 @@ def _weight_grads(d_in, d_hid, x, h0, y, w_ih, sched, need):
     (``d_in``) and hidden-to-hidden (``d_hid``) products of every step: one GEMM each."""
     dx = parallel.matmul(d_in, w_ih) if need[0] else None
     dw_ih = parallel.matmul(d_in.T, x) if need[3] else None
-    dw_hh = parallel.matmul(d_hid.T, _all_previous(y, h0, sched)) if need[4] else None
+    dw_hh = None
+    if need[4]:
+        if sched.uniform and sched.steps and sched.steps[0][0] == 0:   # forward over a full batch
+            b = sched.batch                                            # (no copy of the shifted states)
+            dw_hh = parallel.matmul(d_hid[b:].T, y[:y.shape[0] - b])
+            dw_hh += parallel.matmul(d_hid[:b].T, h0)
+        else:
+            dw_hh = parallel.matmul(d_hid.T, _all_previous(y, h0, sched))
     db_ih = d_in.sum(0) if need[5] else None
     db_hh = (db_ih if d_hid is d_in and db_ih is not None else d_hid.sum(0)) if need[6] else None
     return dx, dw_ih, dw_hh, db_ih, db_hh
@@ -156,29 +177,35 @@ def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched):
     shift = (1 - scale).astype(x.dtype)                          # ½ after the sigmoid gates' tanh
     gates = _input_products(x, w_ih, b_ih, b_hh, scale)
     w_t = (w_hh * scale[:, None]).T
+    w_hr_t = w_hr.T if w_hr is not None else None
     n = x.shape[0]
     c = np.empty((n, hid), dtype=x.dtype)
     m = np.empty((n, hid), dtype=x.dtype) if w_hr is not None else None
     y = np.empty((n, w_hh.shape[1]), dtype=x.dtype)
     tmp = np.empty((sched.batch, 4 * hid), dtype=x.dtype)
     ig = np.empty((sched.batch, hid), dtype=x.dtype)
+    flops = 2 * (w_hh.size + (w_hr.size if w_hr is not None else 0))
     for k, (lo, bs) in enumerate(sched.steps):
-        g = gates[lo:lo + bs]
-        parallel.matmul(_previous(y, h0, sched, k), w_t, out=tmp[:bs])
-        g += tmp[:bs]
-        np.tanh(g, out=g)
-        g *= scale
-        g += shift
-        i, f, gg, o = g[:, :hid], g[:, hid:2 * hid], g[:, 2 * hid:3 * hid], g[:, 3 * hid:]
-        ct = c[lo:lo + bs]
-        np.multiply(f, _previous(c, c0, sched, k), out=ct)
-        np.multiply(i, gg, out=ig[:bs])
-        ct += ig[:bs]
-        out = m[lo:lo + bs] if m is not None else y[lo:lo + bs]
-        np.tanh(ct, out=out)
-        out *= o
-        if m is not None:
-            np.matmul(out, w_hr.T, out=y[lo:lo + bs])
+        h_prev, c_prev = _previous(y, h0, sched, k), _previous(c, c0, sched, k)
+
+        def rows(a, b, lo=lo, h_prev=h_prev, c_prev=c_prev):
+            g = gates[lo + a:lo + b]
+            np.matmul(h_prev[a:b], w_t, out=tmp[a:b])
+            g += tmp[a:b]
+            np.tanh(g, out=g)
+            g *= scale
+            g += shift
+            i, f, gg, o = g[:, :hid], g[:, hid:2 * hid], g[:, 2 * hid:3 * hid], g[:, 3 * hid:]
+            ct = c[lo + a:lo + b]
+            np.multiply(f, c_prev[a:b], out=ct)
+            np.multiply(i, gg, out=ig[a:b])
+            ct += ig[a:b]
+            out = m[lo + a:lo + b] if m is not None else y[lo + a:lo + b]
+            np.tanh(ct, out=out)
+            out *= o
+            if m is not None:
+                np.matmul(out, w_hr_t, out=y[lo + a:lo + b])
+        _for_rows(bs, bs * flops, rows)
     return y, gates, c
 
 
@@ -198,25 +225,31 @@ def _lstm_backward(dy, dhn, dcn, x, h0, c0, w_ih, w_hh, w_hr, y, gates, c, sched
     dh_all = np.empty_like(y) if w_hr is not None else None       # kept for dW_hr
     dht = np.empty((sched.batch, y.shape[1]), dtype=y.dtype)
     tmp = np.empty((sched.batch, hid), dtype=y.dtype)
+    flops = 2 * (w_hh.size + (w_hr.size if w_hr is not None else 0))
     for k in range(len(sched.steps) - 1, -1, -1):
         lo, bs = sched.steps[k]
-        g, d = gates[lo:lo + bs], dgates[lo:lo + bs]
-        i, f, gg, o = g[:, :hid], g[:, hid:2 * hid], g[:, 2 * hid:3 * hid], g[:, 3 * hid:]
-        dh_k = dh_all[lo:lo + bs] if dh_all is not None else dht[:bs]
-        np.add(dy[lo:lo + bs], dh[:bs], out=dh_k)
-        dm = np.matmul(dh_k, w_hr) if w_hr is not None else dh_k
-        np.multiply(dm, tc[lo:lo + bs], out=d[:, 3 * hid:])        # do
-        t = tmp[:bs]
-        np.multiply(dm, o, out=t)
-        t *= dtc[lo:lo + bs]
-        dck = dc[:bs]
-        dck += t                                                   # dc of this step
-        np.multiply(dck, gg, out=d[:, :hid])                       # di
-        np.multiply(dck, _previous(c, c0, sched, k), out=d[:, hid:2 * hid])  # df
-        np.multiply(dck, i, out=d[:, 2 * hid:3 * hid])             # dg
-        dck *= f                                                   # dc of the step before
-        d *= dact[lo:lo + bs]
-        parallel.matmul(d, w_hh, out=dh[:bs])
+        c_prev = _previous(c, c0, sched, k)
+
+        def rows(a, b, lo=lo, c_prev=c_prev):
+            r = slice(lo + a, lo + b)
+            g, d = gates[r], dgates[r]
+            i, f, gg, o = g[:, :hid], g[:, hid:2 * hid], g[:, 2 * hid:3 * hid], g[:, 3 * hid:]
+            dh_k = dh_all[r] if dh_all is not None else dht[a:b]
+            np.add(dy[r], dh[a:b], out=dh_k)
+            dm = np.matmul(dh_k, w_hr) if w_hr is not None else dh_k
+            np.multiply(dm, tc[r], out=d[:, 3 * hid:])               # do
+            t = tmp[a:b]
+            np.multiply(dm, o, out=t)
+            t *= dtc[r]
+            dck = dc[a:b]
+            dck += t                                                 # dc of this step
+            np.multiply(dck, gg, out=d[:, :hid])                     # di
+            np.multiply(dck, c_prev[a:b], out=d[:, hid:2 * hid])     # df
+            np.multiply(dck, i, out=d[:, 2 * hid:3 * hid])           # dg
+            dck *= f                                                 # dc of the step before
+            d *= dact[r]
+            np.matmul(d, w_hh, out=dh[a:b])
+        _for_rows(bs, bs * flops, rows)
     grads = _weight_grads(dgates, dgates, x, h0, y, w_ih, sched, need)
     dw_hr = None
     if w_hr is not None and need[7]:
@@ -240,25 +273,29 @@ def _gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, sched):
     gh = np.empty((n_rows, 3 * hid), dtype=x.dtype)
     y = np.empty((n_rows, hid), dtype=x.dtype)
     tmp = np.empty((sched.batch, hid), dtype=x.dtype)
+    flops = 2 * w_hh.size
     for k, (lo, bs) in enumerate(sched.steps):
-        a, b = gi[lo:lo + bs], gh[lo:lo + bs]
         prev = _previous(y, h0, sched, k)
-        parallel.matmul(prev, w_t, out=b)
-        if b_h is not None:
-            b += b_h
-        rz = a[:, :2 * hid]
-        rz += b[:, :2 * hid]
-        np.tanh(rz, out=rz)
-        rz *= 0.5
-        rz += 0.5
-        r, z, n = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:]
-        np.multiply(r, b[:, 2 * hid:], out=tmp[:bs])
-        n += tmp[:bs]
-        np.tanh(n, out=n)
-        h = y[lo:lo + bs]
-        np.subtract(prev, n, out=h)
-        h *= z
-        h += n
+
+        def rows(a, b, lo=lo, prev=prev):
+            ga, gb = gi[lo + a:lo + b], gh[lo + a:lo + b]
+            np.matmul(prev[a:b], w_t, out=gb)
+            if b_h is not None:
+                gb += b_h
+            rz = ga[:, :2 * hid]
+            rz += gb[:, :2 * hid]
+            np.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5
+            r, z, n = ga[:, :hid], ga[:, hid:2 * hid], ga[:, 2 * hid:]
+            np.multiply(r, gb[:, 2 * hid:], out=tmp[a:b])
+            n += tmp[a:b]
+            np.tanh(n, out=n)
+            h = y[lo + a:lo + b]
+            np.subtract(prev[a:b], n, out=h)
+            h *= z
+            h += n
+        _for_rows(bs, bs * flops, rows)
     return y, gi, gh
 
 
@@ -274,31 +311,36 @@ def _gru_backward(dy, dhn, x, h0, w_ih, w_hh, y, gi, gh, sched, need):
     dh = dhn.copy()
     dht = np.empty((sched.batch, hid), dtype=y.dtype)
     tmp = np.empty((sched.batch, hid), dtype=y.dtype)
+    flops = 2 * w_hh.size
     for k in range(len(sched.steps) - 1, -1, -1):
         lo, bs = sched.steps[k]
-        a, da, db = gi[lo:lo + bs], dgi[lo:lo + bs], dgh[lo:lo + bs]
-        r, z, n = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:]
-        dact_k = dact[lo:lo + bs]
         prev = _previous(y, h0, sched, k)
-        d = dht[:bs]
-        np.add(dy[lo:lo + bs], dh[:bs], out=d)
-        dn = da[:, 2 * hid:]
-        np.subtract(1, z, out=dn)
-        dn *= d
-        dn *= dact_k[:, 2 * hid:]                                   # d(n pre-activation)
-        np.multiply(dn, r, out=db[:, 2 * hid:])
-        dr = da[:, :hid]
-        np.multiply(dn, gh[lo:lo + bs, 2 * hid:], out=dr)
-        dr *= dact_k[:, :hid]
-        dz = da[:, hid:2 * hid]
-        t = tmp[:bs]
-        np.subtract(prev, n, out=t)
-        np.multiply(d, t, out=dz)
-        dz *= dact_k[:, hid:2 * hid]
-        db[:, :2 * hid] = da[:, :2 * hid]
-        d *= z
-        parallel.matmul(db, w_hh, out=dh[:bs])
-        dh[:bs] += d
+
+        def rows(a, b, lo=lo, prev=prev):
+            r_ = slice(lo + a, lo + b)
+            ga, da, db = gi[r_], dgi[r_], dgh[r_]
+            r, z, n = ga[:, :hid], ga[:, hid:2 * hid], ga[:, 2 * hid:]
+            dact_k = dact[r_]
+            d = dht[a:b]
+            np.add(dy[r_], dh[a:b], out=d)
+            dn = da[:, 2 * hid:]
+            np.subtract(1, z, out=dn)
+            dn *= d
+            dn *= dact_k[:, 2 * hid:]                                 # d(n pre-activation)
+            np.multiply(dn, r, out=db[:, 2 * hid:])
+            dr = da[:, :hid]
+            np.multiply(dn, gh[r_, 2 * hid:], out=dr)
+            dr *= dact_k[:, :hid]
+            dz = da[:, hid:2 * hid]
+            t = tmp[a:b]
+            np.subtract(prev[a:b], n, out=t)
+            np.multiply(d, t, out=dz)
+            dz *= dact_k[:, hid:2 * hid]
+            db[:, :2 * hid] = da[:, :2 * hid]
+            d *= z
+            np.matmul(db, w_hh, out=dh[a:b])
+            dh[a:b] += d
+        _for_rows(bs, bs * flops, rows)
     return _weight_grads(dgi, dgh, x, h0, y, w_ih, sched, need) + (dh,)
 
 
