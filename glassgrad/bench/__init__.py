@@ -12,7 +12,7 @@ import statistics
 import subprocess
 import sys
 
-from .workloads import GEMMS, WORKLOADS
+from .workloads import GEMMS, TOKENS, WORKLOADS
 
 
 def _worker(framework, workload, warmup, steps, extra=()):
@@ -44,6 +44,9 @@ def measure(workload, repeats=3, warmup=5, steps=30, extra=(), with_torch=True):
         out["ratio"] = out["glassgrad_ms"] / out["torch_ms"]
     if bound:
         out["gemm_lower_bound_ms"] = statistics.median(bound)
+    if workload in TOKENS and not extra:   # sequence workloads: tokens per second too
+        for fw in frameworks:
+            out[f"{fw}_tokens_per_s"] = TOKENS[workload] / out[f"{fw}_ms"] * 1e3
     return out
 
 
@@ -52,7 +55,9 @@ def _row(name, r):
     ratio = f"{r['ratio']:6.2f}" if "ratio" in r else "     -"
     bound = f"{r['gemm_lower_bound_ms']:8.3f}" if "gemm_lower_bound_ms" in r else "       -"
     torch_rss = f"{r['torch_peak_rss_mb']:9.0f}" if "torch_peak_rss_mb" in r else "        -"
-    return f"{name:<16}{r['glassgrad_ms']:10.3f}{torch_ms}{ratio}{bound}{r['glassgrad_peak_rss_mb']:9.0f}{torch_rss}"
+    tokens = "".join(f"{r[k]:12.0f}" if k in r else "" for k in ("glassgrad_tokens_per_s", "torch_tokens_per_s"))
+    tokens = f"  tokens/s:{tokens}" if tokens else ""
+    return f"{name:<16}{r['glassgrad_ms']:10.3f}{torch_ms}{ratio}{bound}{r['glassgrad_peak_rss_mb']:9.0f}{torch_rss}{tokens}"
 
 
 HEADER = f"{'workload':<16}{'gg ms':>10}{'torch ms':>9}{'ratio':>6}{'gemm lb':>8}{'gg MB':>9}{'torch MB':>9}"
