@@ -1,0 +1,107 @@
+"""Every threshold the monitor and the doctor use, in one place, each with the reason for its value.
+
+The doctor must not cry wolf: each threshold was set from the healthy runs of
+``benchmarks/doctor_accuracy.py`` (MLPs and CNNs, with and without dropout and batch norm, SGD and
+Adam, several seeds), far enough from what those runs show that none of them raises an error or a
+warning, and close enough that each pathology built on purpose in the tests is still found.
+Change one here and rerun that script (it prints found/missed per pathology and the false alarms).
+"""
+
+# ---- what the monitor measures ------------------------------------------------------------------
+
+#: Histogram bins for weights, gradients and activations. 30 bins show a distribution's shape
+#: (TensorBoard's default is similar) while a run's .npz stays small.
+HIST_BINS = 30
+
+#: Histograms and unit statistics read at most this many values of a tensor (an evenly strided
+#: subset). A histogram of 4096 values has ~1% error per bin: enough to see a shape, and it keeps
+#: the monitor's cost at ``every=10`` within a few percent of a W_MLP step.
+HIST_SAMPLE = 4096
+
+#: A ReLU-family unit is *dead* when its output was exactly 0 for every sample of the last
+#: ``DEAD_WINDOW`` recorded batches (ReLU's gradient is 0 there, so nothing revives it). One batch is
+#: not enough: a unit that fires for 1% of inputs is inactive on many small batches.
+DEAD_WINDOW = 5
+
+#: A sigmoid/tanh unit is *saturated* on a sample when its output is within this distance of a limit
+#: (sigmoid 0 or 1, tanh -1 or 1): the local slope is then below ~1% of its maximum.
+SATURATION_EPS = 0.01
+
+#: ... and the *unit* is counted as saturated when that holds for at least this share of the batch.
+SATURATED_SAMPLE_SHARE = 0.95
+
+# ---- the doctor ---------------------------------------------------------------------------------
+
+#: dead_units: share of a ReLU layer's units dead over the window. Healthy MLPs/CNNs trained here
+#: stay below ~10%; a layer behind a strongly negative bias or a too-high learning rate is > 90%.
+DEAD_SHARE_WARNING = 0.5
+
+#: saturated_units: share of a sigmoid/tanh layer's units saturated. Healthy tanh/sigmoid layers at
+#: default init have < 5%; inputs of scale ~100 or weights ~10x too large give > 80%.
+SATURATED_SHARE_WARNING = 0.5
+
+#: exploding_gradients across time: the total gradient norm grows this many times over its value at
+#: the first recorded step. Healthy runs stay within ~10x (gradients usually shrink as loss falls).
+EXPLODING_TIME_FACTOR = 1e3
+
+#: exploding/vanishing across depth: ratio of the per-element RMS gradient of the first weighted layer
+#: to that of the last one. Healthy MLPs/CNNs at PyTorch's default init stay within ~30x either way
+#: at step 0; a 10-layer sigmoid MLP is at ~1e-5, a deep net with 3x-too-large weights at ~1e5.
+DEPTH_GRAD_RATIO = 1e3
+
+#: vanishing_gradients also needs the early layers to *barely move*: update/weight ratio below this.
+#: (Adam rescales small gradients into normal-sized updates, so small gradients alone are not a
+#: problem there.)
+VANISHING_UPDATE_RATIO = 1e-5
+
+#: The update-to-weight ratio ||Δw|| / ||w|| per step. Karpathy's rule of thumb is ~1e-3 for SGD;
+#: Adam at lr 1e-3 gives 1e-3..5e-2 on healthy runs. "Far above" and "far below" are therefore two
+#: orders of magnitude away from the healthy band.
+UPDATE_RATIO_HIGH = 0.5
+UPDATE_RATIO_LOW = 1e-6
+
+#: lr_too_high: the loss diverges (the last recorded losses' median is this many times the first
+#: ones') or oscillates (the loss changes sign of slope most steps while its spread exceeds this
+#: share of its level), together with a high update ratio.
+DIVERGENCE_FACTOR = 2.0
+OSCILLATION_SPREAD = 0.5
+
+#: loss_not_decreasing / lr_too_low: relative loss decrease between the first and the last fifth of
+#: the run. Healthy runs of >= 30 steps drop far more than 10%; a run whose loss drops by less than
+#: this is flat.
+FLAT_RELATIVE_DECREASE = 0.02
+
+#: lr_too_low: the loss creeps (drops, but by less than this share) while every layer's update ratio
+#: is below UPDATE_RATIO_LOW_CREEP.
+CREEP_RELATIVE_DECREASE = 0.1
+UPDATE_RATIO_LOW_CREEP = 1e-5
+
+#: The doctor judges the loss curve only from this many recorded steps on (fewer says nothing).
+MIN_STEPS_FOR_TRENDS = 20
+
+#: overfitting: validation loss rose this share above its minimum while the training loss kept
+#: falling (by at least the same share) since that minimum. 10% is beyond the epoch-to-epoch noise of
+#: the healthy runs' validation loss (~3%).
+OVERFIT_RISE = 0.1
+
+#: underfitting: at the end, training accuracy below this (when recorded) and the loss flat over the
+#: last third (relative change below UNDERFIT_PLATEAU), with healthy update ratios. Models that can fit
+#: their data reach > 0.9 training accuracy on the healthy runs here.
+UNDERFIT_ACCURACY = 0.7
+UNDERFIT_PLATEAU = 0.05
+
+#: unnormalized_inputs: the RMS of the model's (floating-point) input. Standardized inputs have RMS
+#: ~1, images scaled to [0, 1] ~0.3-0.5; raw 0-255 pixels have RMS ~100.
+INPUT_RMS_HIGH = 20.0
+
+#: gradients_accumulating: ``.grad`` differs from the gradient this step's backward produced by more
+#: than this share of its norm (float32 rounding is ~1e-7).
+ACCUMULATION_RELATIVE = 1e-3
+
+#: bad_init at step 0: the activation RMS of the last hidden layer against the first one's. Default
+#: inits keep it within ~10x; collapse/blow-up across depth is orders of magnitude.
+INIT_DEPTH_RATIO = 1e2
+
+#: bad_init: a layer's units start identical when the spread of its weight rows (output units) is
+#: below this share of the weights' scale (constant init, e.g. ``init.constant_(w, 0.1)``).
+IDENTICAL_UNITS_SPREAD = 1e-6
