@@ -1,6 +1,7 @@
 """``Monitor``: watches every layer of a model while it trains, through public hooks only.
 
-- forward hooks on each leaf module (activation statistics, dead and saturated units, histograms),
+- forward hooks on each leaf module (activation statistics, dead and saturated units, histograms;
+  on recorded steps a gradient hook on the output: how big the loss's gradient is at each depth),
   and a forward pre-hook on the model (input statistics; a snapshot of the weights before the step);
 - a gradient hook on each trainable parameter (was ``.grad`` zeroed since the last step?);
 - the loss tensor's graph, read through ``grad_fn``/``next_functions`` (which ops feed the loss);
@@ -176,6 +177,9 @@ class Monitor:
                 self._order.append(name)
             a = out.array
             st = S.moments(a)
+            st["signal"] = S.signal(a) if a.dtype.kind == "f" else None
+            if out.requires_grad:
+                out.register_hook(lambda g: st.__setitem__("out_grad_rms", S.rms(g.array)))
             if family == "relu":
                 self._alive.setdefault(name, deque(maxlen=T.DEAD_WINDOW)).append(S.active_units(a))
             elif family is not None:
@@ -320,7 +324,8 @@ class Monitor:
         st = self._act.get(name)
         if st is None:
             return
-        r.update({"act_mean": st["mean"], "act_std": st["std"], "act_rms": st["rms"]})
+        r.update({"act_mean": st["mean"], "act_std": st["std"], "act_rms": st["rms"], "act_signal": st["signal"],
+                  "out_grad_rms": st.get("out_grad_rms")})
         if "saturated_share" in st:
             r["saturated_share"] = st["saturated_share"]
         window = self._alive.get(name)

@@ -19,10 +19,9 @@ def _ratios(run):
 
 
 def _diverges(losses):
-    vals = losses
-    if any(not math.isfinite(v) for v in vals):
-        first_bad = next(i for i, v in enumerate(vals) if not math.isfinite(v))
-        return first_bad > 0
+    vals = finite(losses)  # a non-finite loss is nan_or_inf's; here the finite part must grow
+    if len(vals) < 4:
+        return False
     first, last = ends(vals)
     return last > T.DIVERGENCE_FACTOR * first
 
@@ -47,7 +46,9 @@ def lr_too_high(run):
     high = {n: r for n, r in ratios.items() if r > T.UPDATE_RATIO_HIGH}
     diverging = _diverges(losses)
     oscillating = _oscillates(losses)
-    flat = (relative_decrease(losses) or 0) < T.FLAT_RELATIVE_DECREASE
+    vals = finite(losses)
+    # no better than at the very start (an early spike must not hide that)
+    flat = bool(vals) and ends(vals)[1] > vals[0] * (1 - T.FLAT_RELATIVE_DECREASE)
     if not ((diverging or oscillating) or (high and flat)):
         return []
     if not high and not diverging:
@@ -80,7 +81,7 @@ def lr_too_low(run):
     if dec is None or not ratios or dec >= T.CREEP_RELATIVE_DECREASE or dec < -T.FLAT_RELATIVE_DECREASE:
         return []
     top = max(ratios.values())
-    if top >= T.UPDATE_RATIO_LOW_CREEP:
+    if top >= T.UPDATE_RATIO_LOW_CREEP or top == 0:  # nothing moves at all: unchanged_weights says why
         return []
     return [Finding("lr_too_low", "warning", None, steps[0],
                     f"the loss fell by only {dec:.1%} over {len(losses)} steps while the largest update/weight "
@@ -126,7 +127,8 @@ def overfitting(run):
     k = min(range(len(pts)), key=lambda i: pts[i][1])
     s_min, v_min = pts[k]
     s_end, v_end = pts[-1]
-    if k == len(pts) - 1 or v_end <= v_min * (1 + T.OVERFIT_RISE):
+    recent = statistics.median(v for _, v in pts[-3:])
+    if k >= len(pts) - 3 or recent <= v_min * (1 + T.OVERFIT_RISE):
         return []
     train_min = _train_loss_before(run, s_min, pts[k - 1][0] if k else -1)
     train_end = _train_loss_before(run, s_end, pts[-2][0])

@@ -100,23 +100,25 @@ def bad_init(run):
     layers = hidden_linear_layers(run)[:-1]  # the output head may start small on purpose
     if len(layers) >= 2 and run.layers:
         first_step = run.layers[0]["step"]
-        rms = {}
-        for r in run.layers:
-            if r["step"] == first_step and r["layer"] in layers and r.get("act_rms") is not None:
-                rms[r["layer"]] = r["act_rms"]
-        seq = [rms[n] for n in layers if n in rms]
-        if len(seq) >= 2 and seq[0] > 0:
+        sig = {r["layer"]: r["act_signal"] for r in run.layers
+               if r["step"] == first_step and r["layer"] in layers and r.get("act_signal") is not None}
+        names = [n for n in layers if n in sig]
+        seq = [sig[n] for n in names]
+        if len(seq) >= 2 and all(v > 0 for v in seq):  # a zero signal is dead_units' or unchanged_weights'
             ratio = seq[-1] / seq[0]
-            if ratio < 1 / T.INIT_DEPTH_RATIO or ratio > T.INIT_DEPTH_RATIO:
+            per_layer = ratio ** (1.0 / (len(seq) - 1)) if ratio > 0 else 0.0
+            if ((ratio < 1 / T.INIT_DEPTH_RATIO and per_layer < 1 / T.INIT_LAYER_FACTOR)
+                    or (ratio > T.INIT_DEPTH_RATIO and per_layer > T.INIT_LAYER_FACTOR)):
                 collapse = ratio < 1
-                bad = layers[len(seq) - 1]
+                bad = names[-1]
                 out.append(Finding(
                     "bad_init", "warning", bad, first_step,
                     f"at step {first_step} the activations {'collapse' if collapse else 'blow up'} across depth: "
-                    f"the RMS of layer '{bad}''s output is {ratio:.3g}x that of layer '{layers[0]}'",
+                    f"how much layer '{bad}''s output varies with the input is {ratio:.3g}x what it is for layer "
+                    f"'{names[0]}' ({per_layer:.3g}x per layer)",
                     "use an init scaled to the layer's fan-in (nn.init.kaiming_normal_ for ReLU, xavier for "
                     "tanh/sigmoid), or add normalization layers (nn.BatchNorm1d/2d, nn.LayerNorm)",
-                    {"rms_by_depth": seq, "ratio": ratio, "threshold": T.INIT_DEPTH_RATIO}))
+                    {"signal_by_depth": seq, "ratio": ratio, "per_layer": per_layer}))
     return out
 
 

@@ -19,15 +19,18 @@ def _total_grad_norms(run):
 
 
 def _depth_ratio(run):
-    """(step, first layer, last layer, grad RMS of the first over the last) at the first recorded step."""
-    layers = [n for n in weighted_layers(run) if run.series(n, "grad_rms")[1]]
+    """(step, first layer, last layer, ratio) at the first recorded step: the RMS of the loss's gradient
+    with respect to the first weighted layer's output over that of the last one's (the backward
+    signal as it reaches each depth)."""
+    layers = [n for n in weighted_layers(run) if run.series(n, "out_grad_rms")[1]]
     if len(layers) < 3 or not run.layers:
         return None
     step = run.layers[0]["step"]
-    rms = {r["layer"]: r["grad_rms"] for r in run.layers if r["step"] == step and r.get("grad_rms") is not None}
+    rms = {r["layer"]: r["out_grad_rms"] for r in run.layers
+           if r["step"] == step and r.get("out_grad_rms") is not None}
     first, last = layers[0], layers[-1]
-    if first not in rms or last not in rms or not rms[last] or not math.isfinite(rms[first]):
-        return None
+    if first not in rms or last not in rms or not rms[last] or not rms[first] or not math.isfinite(rms[first]):
+        return None  # an exactly-zero gradient is a dead or detached layer, reported by those rules
     return step, first, last, rms[first] / rms[last]
 
 
@@ -37,7 +40,7 @@ def exploding_gradients(run):
     steps, norms = _total_grad_norms(run)
     if len(norms) >= 2 and norms[0] > 0 and math.isfinite(norms[0]):
         limit = norms[0] * T.EXPLODING_TIME_FACTOR
-        hit = next((i for i, g in enumerate(norms) if not g < limit), None)
+        hit = next((i for i, g in enumerate(norms) if math.isfinite(g) and g > limit), None)
         if hit is not None:
             step = steps[hit]
             rows = {r["layer"]: r.get("grad_norm") for r in run.layers if r["step"] == step}
@@ -55,11 +58,11 @@ def exploding_gradients(run):
     if depth and depth[3] > T.DEPTH_GRAD_RATIO:
         step, first, last, ratio = depth
         out.append(Finding("exploding_gradients", "error", first, step,
-                           f"the per-weight gradient of the first layer '{first}' is {ratio:.3g}x that of the last "
-                           f"layer '{last}': gradients grow on their way back through the layers",
+                           f"the gradient reaching the output of the first layer '{first}' is {ratio:.3g}x (RMS) the one "
+                           f"at the last layer '{last}': gradients grow on their way back through the layers",
                            "scale the init down (nn.init.kaiming_normal_ / xavier_normal_ match the fan-in), add "
                            "normalization layers, or clip gradients",
-                           {"grad_rms_ratio_first_to_last": ratio, "threshold": T.DEPTH_GRAD_RATIO}))
+                           {"out_grad_rms_first_to_last": ratio, "threshold": T.DEPTH_GRAD_RATIO}))
     return out
 
 
@@ -73,11 +76,11 @@ def vanishing_gradients(run):
     if moves is None or moves >= T.VANISHING_UPDATE_RATIO:
         return []
     return [Finding("vanishing_gradients", "warning", first, step,
-                    f"the per-weight gradient of the first layer '{first}' is {ratio:.3g}x that of the last layer "
-                    f"'{last}', and its weights barely move (update/weight {moves:.3g} per step)",
+                    f"the gradient reaching the output of the first layer '{first}' is {ratio:.3g}x (RMS) the one "
+                    f"at the last layer '{last}', and its weights barely move (update/weight {moves:.3g} per step)",
                     "use ReLU-family activations instead of sigmoid/tanh in deep stacks, a fan-in scaled init "
                     "(kaiming), normalization layers or residual connections; Adam also rescales small gradients",
-                    {"grad_rms_ratio_first_to_last": ratio, "update_ratio_first": moves,
+                    {"out_grad_rms_first_to_last": ratio, "update_ratio_first": moves,
                      "threshold": 1 / T.DEPTH_GRAD_RATIO})]
 
 

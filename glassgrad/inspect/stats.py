@@ -67,14 +67,27 @@ def active_units(a):
 
 
 def saturated_share(a, limits):
-    """Share of units whose output is within ``SATURATION_EPS`` of a limit for at least
-    ``SATURATED_SAMPLE_SHARE`` of the samples."""
-    u = unit_axis_view(a)
-    if u.size == 0:
+    """Share of the outputs (all samples and units) within ``SATURATION_EPS`` of a limit."""
+    s = sample(a, 65536)
+    if s.size == 0:
         return 0.0
     lo, hi = limits
-    pinned = (u <= lo + T.SATURATION_EPS) | (u >= hi - T.SATURATION_EPS)
-    return float((pinned.mean(axis=0) >= T.SATURATED_SAMPLE_SHARE).mean())
+    return float(((s <= lo + T.SATURATION_EPS) | (s >= hi - T.SATURATION_EPS)).mean())
+
+
+def signal(a):
+    """How much ``a`` varies with the input: the mean over units of the std across samples."""
+    u = unit_axis_view(a)
+    if u.shape[0] < 2:
+        return None
+    u = u[::max(1, u.shape[0] // T.HIST_SAMPLE)]
+    return float(u.astype(np.float64).std(axis=0).mean())
+
+
+def rms(a):
+    """The root mean square of ``a`` (from a sample for big arrays)."""
+    s = sample(a, 65536).astype(np.float64)
+    return math.sqrt(float(np.mean(s * s))) if s.size else 0.0
 
 
 def row_spread(w):

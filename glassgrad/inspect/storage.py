@@ -9,7 +9,9 @@ A run directory holds (each file written to a temporary name, then renamed):
   should cause, Σ over layers) and ``loss_change`` (the next step's loss minus this one's);
 - ``layers.csv``: one row per recorded step and layer: ``grad_norm``, ``grad_rms``,
   ``weight_norm``, ``update_norm``, ``update_ratio``, ``lca`` (loss change allocation),
-  ``act_mean``, ``act_std``, ``act_rms``, ``dead_share``, ``saturated_share``, ``finite`` (empty
+  ``act_mean``, ``act_std``, ``act_rms``, ``act_signal`` (mean over units of the std across the
+  batch), ``out_grad_rms`` (RMS of the loss's gradient with respect to the layer's output),
+  ``dead_share``, ``saturated_share``, ``finite`` (empty
   where a layer has no such figure);
 - ``inputs.csv``: per recorded step, the statistics of the model's input;
 - ``events.jsonl``: things seen once or on a given step (the loss's ops, non-finite values,
@@ -32,7 +34,7 @@ __all__ = ["RunRecord", "load_run", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
 LAYER_FIELDS = ("step", "layer", "grad_norm", "grad_rms", "weight_norm", "update_norm", "update_ratio", "lca",
-                "act_mean", "act_std", "act_rms", "dead_share", "saturated_share", "finite")
+                "act_mean", "act_std", "act_rms", "act_signal", "out_grad_rms", "dead_share", "saturated_share", "finite")
 INPUT_FIELDS = ("step", "mean", "std", "rms", "finite")
 _FILES = ("meta.json", "steps.jsonl", "layers.csv", "inputs.csv", "events.jsonl", "histograms.npz")
 

@@ -27,16 +27,13 @@ DEAD_WINDOW = 5
 #: (sigmoid 0 or 1, tanh -1 or 1): the local slope is then below ~1% of its maximum.
 SATURATION_EPS = 0.01
 
-#: ... and the *unit* is counted as saturated when that holds for at least this share of the batch.
-SATURATED_SAMPLE_SHARE = 0.95
-
 # ---- the doctor ---------------------------------------------------------------------------------
 
 #: dead_units: share of a ReLU layer's units dead over the window. Healthy MLPs/CNNs trained here
 #: stay below ~10%; a layer behind a strongly negative bias or a too-high learning rate is > 90%.
 DEAD_SHARE_WARNING = 0.5
 
-#: saturated_units: share of a sigmoid/tanh layer's units saturated. Healthy tanh/sigmoid layers at
+#: saturated_units: share of a sigmoid/tanh layer's outputs (samples x units) saturated. Healthy tanh/sigmoid layers at
 #: default init have < 5%; inputs of scale ~100 or weights ~10x too large give > 80%.
 SATURATED_SHARE_WARNING = 0.5
 
@@ -54,11 +51,10 @@ DEPTH_GRAD_RATIO = 1e3
 #: problem there.)
 VANISHING_UPDATE_RATIO = 1e-5
 
-#: The update-to-weight ratio ||Δw|| / ||w|| per step. Karpathy's rule of thumb is ~1e-3 for SGD;
-#: Adam at lr 1e-3 gives 1e-3..5e-2 on healthy runs. "Far above" and "far below" are therefore two
-#: orders of magnitude away from the healthy band.
-UPDATE_RATIO_HIGH = 0.5
-UPDATE_RATIO_LOW = 1e-6
+#: The update-to-weight ratio ||Δw|| / ||w|| per step, as a median over the recorded steps. Karpathy's
+#: rule of thumb is ~1e-3; the healthy runs here have medians of 1e-4..2e-2 (single steps up to 0.09).
+#: "Far above" is 5x beyond the highest healthy median; "far below" two orders under the lowest.
+UPDATE_RATIO_HIGH = 0.1
 
 #: lr_too_high: the loss diverges (the last recorded losses' median is this many times the first
 #: ones') or oscillates (the loss changes sign of slope most steps while its spread exceeds this
@@ -79,10 +75,11 @@ UPDATE_RATIO_LOW_CREEP = 1e-5
 #: The doctor judges the loss curve only from this many recorded steps on (fewer says nothing).
 MIN_STEPS_FOR_TRENDS = 20
 
-#: overfitting: validation loss rose this share above its minimum while the training loss kept
-#: falling (by at least the same share) since that minimum. 10% is beyond the epoch-to-epoch noise of
-#: the healthy runs' validation loss (~3%).
-OVERFIT_RISE = 0.1
+#: overfitting: the median of the last three validation losses is this share above the minimum,
+#: while the training loss fell by at least half that share since the minimum. The validation loss of
+#: healthy SGD runs on a few hundred samples swings by 10-15% from one evaluation to the next; 20%,
+#: sustained over three evaluations, is beyond that noise.
+OVERFIT_RISE = 0.2
 
 #: underfitting: at the end, training accuracy below this (when recorded) and the loss flat over the
 #: last third (relative change below UNDERFIT_PLATEAU), with healthy update ratios. Models that can fit
@@ -98,9 +95,13 @@ INPUT_RMS_HIGH = 20.0
 #: than this share of its norm (float32 rounding is ~1e-7).
 ACCUMULATION_RELATIVE = 1e-3
 
-#: bad_init at step 0: the activation RMS of the last hidden layer against the first one's. Default
-#: inits keep it within ~10x; collapse/blow-up across depth is orders of magnitude.
+#: bad_init at step 0: the *signal* (how much a layer's output varies across the batch: mean over
+#: units of the std over samples) of the last hidden linear/conv layer against the first one's, and
+#: per layer on average. PyTorch's default init shrinks the signal ~2x per Linear+ReLU, so a deep
+#: healthy net can reach 1e-2 end to end; a collapse or blow-up is both beyond INIT_DEPTH_RATIO end to
+#: end and beyond INIT_LAYER_FACTOR per layer (weights 10x too small give ~25x per layer).
 INIT_DEPTH_RATIO = 1e2
+INIT_LAYER_FACTOR = 5.0
 
 #: bad_init: a layer's units start identical when the spread of its weight rows (output units) is
 #: below this share of the weights' scale (constant init, e.g. ``init.constant_(w, 0.1)``).
