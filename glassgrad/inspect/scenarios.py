@@ -33,7 +33,7 @@ class Outcome:
 # ---- data ---------------------------------------------------------------------------------------
 def _teacher(n, seed, d=20, classes=4, teacher=0):
     rng = np.random.default_rng(teacher + 1000)
-    w1, w2 = rng.standard_normal((d, 32)), rng.standard_normal((32, classes))
+    w1, w2 = rng.standard_normal((d, 6)), rng.standard_normal((6, classes))
     x = np.random.default_rng(seed).standard_normal((n, d)).astype(np.float32)
     y = np.argmax(np.tanh(x @ w1) @ w2, axis=1).astype(np.int64)
     return x, y
@@ -285,25 +285,26 @@ PATHOLOGIES = {
 
 
 # ---- healthy runs -------------------------------------------------------------------------------
-def _healthy(make_model, make_opt, data="teacher", steps=160, every=5, val=True):
+def _healthy(make_model, make_opt, data="teacher", steps=96, every=4, val=True):
     def scenario(seed):
         d = _teacher(2048, seed) if data == "teacher" else _images(1024, seed)
         v = (_teacher(1024, seed + 99) if data == "teacher" else _images(512, seed + 99)) if val else None
         model = make_model()
-        mon, losses = _train(model, make_opt(model), d, steps=steps, every=every, val=v, epoch=16)
+        mon, losses = _train(model, make_opt(model), d, steps=steps, every=every, val=v, epoch=steps // 8)
         return mon, None, losses
     return scenario
 
 
 HEALTHY = {
-    "mlp_adam": _healthy(_mlp, lambda m: optim.Adam(m.parameters(), 1e-3)),
+    "mlp_adam": _healthy(_mlp, lambda m: optim.Adam(m.parameters(), 3e-3)),
     "mlp_sgd": _healthy(_mlp, lambda m: optim.SGD(m.parameters(), 0.05, momentum=0.9)),
-    "mlp_dropout_adam": _healthy(lambda: _mlp(dropout=0.2), lambda m: optim.Adam(m.parameters(), 1e-3)),
+    "mlp_dropout_adam": _healthy(lambda: _mlp(dropout=0.2), lambda m: optim.Adam(m.parameters(), 3e-3)),
     "mlp_batchnorm_sgd": _healthy(lambda: _mlp(bn=True), lambda m: optim.SGD(m.parameters(), 0.05, momentum=0.9)),
     "mlp_tanh_sgd": _healthy(lambda: _mlp(act=nn.Tanh), lambda m: optim.SGD(m.parameters(), 0.05, momentum=0.9)),
-    "mlp_deep_adam": _healthy(lambda: _mlp(depth=4), lambda m: optim.Adam(m.parameters(), 1e-3)),
-    "cnn_sgd": _healthy(_cnn, lambda m: optim.SGD(m.parameters(), 0.02, momentum=0.9), data="images"),
-    "cnn_batchnorm_adam": _healthy(lambda: _cnn(bn=True), lambda m: optim.Adam(m.parameters(), 1e-3), data="images"),
+    "mlp_deep_adam": _healthy(lambda: _mlp(depth=4), lambda m: optim.Adam(m.parameters(), 3e-3)),
+    "cnn_sgd": _healthy(_cnn, lambda m: optim.SGD(m.parameters(), 0.02, momentum=0.9), data="images", steps=64),
+    "cnn_batchnorm_adam": _healthy(lambda: _cnn(bn=True), lambda m: optim.Adam(m.parameters(), 1e-3), data="images",
+                                   steps=64),
 }
 
 
