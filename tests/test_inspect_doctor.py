@@ -77,3 +77,14 @@ def test_loss_graph_rules_do_not_fire_on_correct_losses():
 def test_diagnose_rejects_other_sources():
     with pytest.raises(TypeError, match="Monitor, a RunRecord or a run directory"):
         gi.diagnose(42)
+
+
+def test_docs_list_every_kind_and_threshold():
+    import os
+    from glassgrad.inspect import thresholds
+    text = open(os.path.join(os.path.dirname(__file__), "..", "docs", "inspect.md")).read()
+    for kind in gi.KINDS:
+        assert f"| `{kind}` |" in text
+    documented = {n for n in dir(thresholds) if n.isupper() and n not in ("HIST_BINS", "HIST_SAMPLE")}
+    for name in documented:
+        assert f"`{name}`" in text, name

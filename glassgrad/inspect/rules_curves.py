@@ -38,35 +38,38 @@ def _oscillates(losses):
 
 
 def lr_too_high(run):
-    """The loss diverges or oscillates while updates are large relative to the weights."""
+    """The loss diverges, spikes or oscillates while updates are large relative to the weights."""
     steps, losses = run.losses()
     if len(losses) < 4:
         return []
     ratios = _ratios(run)
     high = {n: r for n, r in ratios.items() if r > T.UPDATE_RATIO_HIGH}
+    peaks = {n: max(finite(run.series(n, "update_ratio")[1]) or [0.0]) for n in ratios}
+    vals = finite(losses)
     diverging = _diverges(losses)
     oscillating = _oscillates(losses)
-    vals = finite(losses)
+    spike = bool(vals) and vals[0] > 0 and max(vals) > T.LOSS_SPIKE_FACTOR * vals[0]
     # no better than at the very start (an early spike must not hide that)
     flat = bool(vals) and ends(vals)[1] > vals[0] * (1 - T.FLAT_RELATIVE_DECREASE)
-    if not ((diverging or oscillating) or (high and flat)):
+    if not (diverging or oscillating or spike or (high and flat)):
         return []
-    if not high and not diverging:
+    peak_high = {n: p for n, p in peaks.items() if p > T.UPDATE_RATIO_HIGH}
+    if not (high or diverging or spike):
         return []
-    first_high = None
-    for r in run.layers:
-        if r.get("update_ratio") is not None and r["layer"] in high and r["update_ratio"] > T.UPDATE_RATIO_HIGH:
-            first_high = r["step"]
-            break
-    step = first_high if first_high is not None else steps[0]
-    how = "diverges" if diverging else "oscillates" if oscillating else "does not go down"
-    evidence = {"loss_start": ends(finite(losses))[0] if finite(losses) else None,
-                "loss_end": losses[-1]}
-    if high:
-        evidence["max_update_ratio"] = max(high.values())
-    return [Finding("lr_too_high", "error" if high else "warning", None, step,
-                    f"the loss {how}" + (f" while the updates are {max(high.values()):.3g}x the weights per step "
-                                         f"(healthy: ~1e-3..1e-2) in {len(high)} layer(s)" if high else ""),
+    first_high = next((r["step"] for r in run.layers if r.get("update_ratio") is not None
+                       and r["update_ratio"] > T.UPDATE_RATIO_HIGH), None)
+    if first_high is None:
+        first_high = next((s for s, v in zip(steps, losses) if v > T.DIVERGENCE_FACTOR * vals[0]), steps[0])
+    how = ("diverges" if diverging else f"jumps to {max(vals):.3g} (from {vals[0]:.3g})" if spike
+           else "oscillates" if oscillating else "does not go down")
+    evidence = {"loss_start": vals[0], "loss_max": max(vals), "loss_end": losses[-1]}
+    if peak_high:
+        evidence["max_update_ratio"] = max(peak_high.values())
+    severe = bool(high) or (spike and bool(peak_high))
+    return [Finding("lr_too_high", "error" if severe else "warning", None, first_high,
+                    f"the loss {how}" + (f" while the updates reach {max(peak_high.values()):.3g}x the weights in "
+                                         f"one step (healthy: ~1e-3..1e-2) in {len(peak_high)} layer(s)"
+                                         if peak_high else ""),
                     "lower the learning rate 10x (then tune it with a short sweep), or add a warm-up",
                     evidence)]
 

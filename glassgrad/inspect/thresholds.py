@@ -41,9 +41,11 @@ SATURATED_SHARE_WARNING = 0.5
 #: the first recorded step. Healthy runs stay within ~10x (gradients usually shrink as loss falls).
 EXPLODING_TIME_FACTOR = 1e3
 
-#: exploding/vanishing across depth: ratio of the per-element RMS gradient of the first weighted layer
-#: to that of the last one. Healthy MLPs/CNNs at PyTorch's default init stay within ~30x either way
-#: at step 0; a 10-layer sigmoid MLP is at ~1e-5, a deep net with 3x-too-large weights at ~1e5.
+#: exploding/vanishing across depth: at the first recorded step, the RMS of the loss's gradient with
+#: respect to the first weighted layer's output over that at the last weighted layer's output (the
+#: backward signal as it reaches each depth). Healthy MLPs/CNNs at PyTorch's default init stay within
+#: ~30x either way; a 10-layer sigmoid MLP is at ~1e-9, an 8-layer ReLU net with weights 3x too large
+#: at ~2e3.
 DEPTH_GRAD_RATIO = 1e3
 
 #: vanishing_gradients also needs the early layers to *barely move*: update/weight ratio below this.
@@ -60,6 +62,11 @@ UPDATE_RATIO_HIGH = 0.1
 #: ones') or oscillates (the loss changes sign of slope most steps while its spread exceeds this
 #: share of its level), together with a high update ratio.
 DIVERGENCE_FACTOR = 2.0
+
+#: lr_too_high also when the loss *spikes* to this many times its first value at any step (and may
+#: fall back, e.g. to chance level once the ReLUs died). Healthy runs never exceed their first loss
+#: by more than ~1.5x.
+LOSS_SPIKE_FACTOR = 10.0
 OSCILLATION_SPREAD = 0.5
 
 #: loss_not_decreasing / lr_too_low: relative loss decrease between the first and the last fifth of
@@ -90,10 +97,6 @@ UNDERFIT_PLATEAU = 0.05
 #: unnormalized_inputs: the RMS of the model's (floating-point) input. Standardized inputs have RMS
 #: ~1, images scaled to [0, 1] ~0.3-0.5; raw 0-255 pixels have RMS ~100.
 INPUT_RMS_HIGH = 20.0
-
-#: gradients_accumulating: ``.grad`` differs from the gradient this step's backward produced by more
-#: than this share of its norm (float32 rounding is ~1e-7).
-ACCUMULATION_RELATIVE = 1e-3
 
 #: bad_init at step 0: the *signal* (how much a layer's output varies across the batch: mean over
 #: units of the std over samples) of the last hidden linear/conv layer against the first one's, and
