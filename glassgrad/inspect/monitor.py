@@ -284,7 +284,7 @@ class Monitor:
                     g = p.grad.array
                     g2 += S.sq_norm(g)
                     if before is not None:
-                        lca += float(np.dot(g.reshape(-1).astype(np.float64), d.reshape(-1)))
+                        lca += float(np.dot(g.reshape(-1), d.reshape(-1).astype(g.dtype, copy=False)))
                     if self.histograms and pname == main:
                         self._add_hist("grad", name, g)
                 if self.histograms and pname == main:
