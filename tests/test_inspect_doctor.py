@@ -1,6 +1,6 @@
 """The doctor: each pathology, built on purpose in a small run, is found with the right kind, layer
 and step; healthy runs of several kinds (MLP/CNN, dropout, batch norm, SGD/Adam) raise no error or
-warning. (benchmarks/doctor_accuracy.py runs the same scenarios over more seeds.)"""
+warning. (python -m glassgrad.bench.doctor_accuracy runs the same scenarios over more seeds.)"""
 import numpy as np
 import pytest
 

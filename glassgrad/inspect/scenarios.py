@@ -3,7 +3,7 @@
 For learning what each finding looks like (``glassgrad.inspect.scenarios.run('dead_units')``), and
 for measuring the doctor: each pathology run returns what the doctor should find (kind, layer and
 step, derived from how the run was built), each healthy run should give no error or warning
-(``benchmarks/doctor_accuracy.py`` runs them all over several seeds; the tests run one seed).
+(``python -m glassgrad.bench.doctor_accuracy`` runs them all over several seeds; the tests run one seed).
 Data is synthetic (a random teacher network labels Gaussian inputs; 12x12 images with a bright
 quadrant), so every run takes well under a second.
 """

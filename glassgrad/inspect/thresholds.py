@@ -1,7 +1,7 @@
 """Every threshold the monitor and the doctor use, in one place, each with the reason for its value.
 
 The doctor must not cry wolf: each threshold was set from the healthy runs of
-``benchmarks/doctor_accuracy.py`` (MLPs and CNNs, with and without dropout and batch norm, SGD and
+``python -m glassgrad.bench.doctor_accuracy`` (MLPs and CNNs, with and without dropout and batch norm, SGD and
 Adam, several seeds), far enough from what those runs show that none of them raises an error or a
 warning, and close enough that each pathology built on purpose in the tests is still found.
 Change one here and rerun that script (it prints found/missed per pathology and the false alarms).

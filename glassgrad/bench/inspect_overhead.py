@@ -6,7 +6,7 @@ times blocks of 10 steps (each block holds exactly one recorded step at every=10
 median ms per step over its blocks; the table shows the median over rounds and the overhead against
 no monitor.
 
-    python benchmarks/inspect_overhead.py [--rounds 5] [--blocks 20] [--json out.json]
+    python -m glassgrad.bench.inspect_overhead [--rounds 5] [--blocks 20] [--json out.json]
 """
 import argparse
 import json
@@ -26,7 +26,7 @@ def worker(config, blocks, warmup_blocks=3):
     from glassgrad import nn, optim
     from glassgrad.bench.workloads import WORKLOADS
     glassgrad.manual_seed(0)
-    model, loss_fn, opt, x, y = WORKLOADS["W_MLP"](glassgrad, nn, optim)
+    model, loss_fn, opt, x, y = WORKLOADS["W_MLP"].glassgrad(glassgrad, nn, optim)
     every = CONFIGS[config]
     mon = gi.Monitor(model, opt, every=every) if every else None
 
@@ -63,7 +63,8 @@ def main():
     env = dict(os.environ)
     for r in range(args.rounds):
         for config in CONFIGS:
-            out = subprocess.run([sys.executable, __file__, "--worker", config, "--blocks", str(args.blocks)],
+            out = subprocess.run([sys.executable, "-m", "glassgrad.bench.inspect_overhead", "--worker", config,
+                                  "--blocks", str(args.blocks)],
                                  capture_output=True, text=True, env=env, check=True)
             results[config].append(json.loads(out.stdout.strip().splitlines()[-1])["ms"])
         print(f"round {r + 1}: " + ", ".join(f"{c} {results[c][-1]:.2f} ms" for c in CONFIGS), flush=True)

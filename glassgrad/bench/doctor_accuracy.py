@@ -2,7 +2,7 @@
 seeds (found = a finding of the expected kind with the expected layer and step), and every healthy
 scenario over the same seeds (a false alarm = any error or warning).
 
-    python benchmarks/doctor_accuracy.py [--seeds 5] [--seed-start 0] [--json out.json]
+    python -m glassgrad.bench.doctor_accuracy [--seeds 5] [--seed-start 0] [--json out.json]
 
 The thresholds were set looking at the healthy runs of seeds 0-2: ``--seed-start 5`` checks unseen ones.
 """
