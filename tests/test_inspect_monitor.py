@@ -183,3 +183,19 @@ def test_nonfinite_loss_names_the_first_layer_and_step():
     ev = mon.run.events_of("nonfinite")[0]
     assert (ev["step"], ev["layer"], ev["where"], ev["op"]) == (4, "2", "weights", "Linear")
     mon.close()
+
+
+def test_histograms_stay_bounded_on_long_runs(monkeypatch):
+    monkeypatch.setattr(gi.thresholds, "HIST_KEEP", 4)
+    model = _model()
+    mon = gi.Monitor(model, every=1)
+    x, y = _data()
+    for _ in range(20):
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        mon.record(loss)
+    steps = [s for s, _, _ in mon.run.hist[("weight", "0")]]
+    assert len(steps) <= 5 and steps[0] == 0 and steps == sorted(steps)
+    assert [s for s, _, _ in mon.run.hist[("activation", "1")]] == steps  # every tensor thinned alike
+    assert len({r["step"] for r in mon.run.layers}) == 20  # the figures themselves are all kept
+    mon.close()

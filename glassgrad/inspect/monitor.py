@@ -80,6 +80,9 @@ class Monitor:
         self._nonfinite_seen = False
         self._graph_done = False
         self._prev_loss = None
+        self._recorded = 0      # recorded (every-th) steps so far
+        self._hist_stride = 1   # histograms every this many recorded steps (grows on long runs)
+        self._hist_now = histograms
         self.run = RunRecord(self._meta())
         self._attach()
 
@@ -184,7 +187,7 @@ class Monitor:
                 self._alive.setdefault(name, deque(maxlen=T.DEAD_WINDOW)).append(S.active_units(a))
             elif family is not None:
                 st["saturated_share"] = S.saturated_share(a, family)
-            if self.histograms and a.dtype.kind == "f":
+            if self._hist_now and a.dtype.kind == "f":
                 self._add_hist("activation", name, a)
             self._act[name] = st
         return hook
@@ -246,10 +249,22 @@ class Monitor:
         self.run.steps[-1].update({k: float(v) for k, v in metrics.items()})
 
     def _end_step(self):
+        if self._active:
+            self._recorded += 1
+            self._thin_histograms()
         self.step += 1
         self._active = self.step % self.every == 0
+        self._hist_now = self.histograms and self._active and self._recorded % self._hist_stride == 0
         self._act, self._seen, self._before = {}, set(), {}
         self._input, self._output = None, None
+
+    def _thin_histograms(self):
+        """Keep a long run's histograms bounded: past HIST_KEEP per tensor, drop every other one and
+        record them half as often from then on."""
+        if any(len(v) > T.HIST_KEEP for v in self.run.hist.values()):
+            for key, entries in self.run.hist.items():
+                self.run.hist[key] = entries[::2]
+            self._hist_stride *= 2
 
     def _add_hist(self, kind, name, a):
         h = S.histogram(a)
@@ -259,6 +274,7 @@ class Monitor:
     def _read_layers(self, step):
         run = self.run
         lca_total = 0.0
+        first_row = len(run.layers)
         for name, (_, params) in self._layers.items():
             g2 = w2 = u2 = 0.0
             n = 0
@@ -285,9 +301,9 @@ class Monitor:
                     g2 += S.sq_norm(g)
                     if before is not None:
                         lca += float(np.dot(g.reshape(-1), d.reshape(-1).astype(g.dtype, copy=False)))
-                    if self.histograms and pname == main:
+                    if self._hist_now and pname == main:
                         self._add_hist("grad", name, g)
-                if self.histograms and pname == main:
+                if self._hist_now and pname == main:
                     self._add_hist("weight", name, w)
             r = {"step": step, "layer": name, "weight_norm": math.sqrt(w2)}
             if has_grad:
@@ -313,7 +329,7 @@ class Monitor:
             order = {n: i for i, n in enumerate(self._order)}
             run.meta["forward_order"] = list(self._order)
             run.meta["layers"].sort(key=lambda e: order.get(e["name"], len(order)))
-        nonfinite_grad = [r["layer"] for r in run.layers if r["step"] == step and r.get("finite") is False]
+        nonfinite_grad = [r["layer"] for r in run.layers[first_row:] if r.get("finite") is False]
         if nonfinite_grad and not self._nonfinite_seen:
             self._nonfinite_seen = True
             run.events.append({"kind": "nonfinite", "step": step, "layer": nonfinite_grad[0],

@@ -18,6 +18,10 @@ HIST_BINS = 30
 #: the monitor's cost at ``every=10`` within a few percent of a W_MLP step.
 HIST_SAMPLE = 4096
 
+#: At most about this many histograms are kept per tensor: past it, every other one is dropped and
+#: they are recorded half as often (a 100,000-step run at every=10 keeps ~2 MB of histograms).
+HIST_KEEP = 256
+
 #: A ReLU-family unit is *dead* when its output was exactly 0 for every sample of the last
 #: ``DEAD_WINDOW`` recorded batches (ReLU's gradient is 0 there, so nothing revives it). One batch is
 #: not enough: a unit that fires for 1% of inputs is inactive on many small batches.

@@ -4,7 +4,7 @@ import math
 import statistics
 
 __all__ = ["ends", "relative_decrease", "weighted_layers", "hidden_linear_layers", "median_over_steps",
-           "first_step_where", "finite"]
+           "finite"]
 
 
 def finite(values):
@@ -45,8 +45,3 @@ def median_over_steps(run, layer, field):
     _, vals = run.series(layer, field)
     vals = finite(vals)
     return statistics.median(vals) if vals else None
-
-
-def first_step_where(steps, values, predicate):
-    """The first step whose value satisfies ``predicate``, or None."""
-    return next((s for s, v in zip(steps, values) if predicate(v)), None)
