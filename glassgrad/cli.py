@@ -1,9 +1,5 @@
-<<<<<<< HEAD
-"""The ``glassgrad`` command: ``demo``, ``train``, ``evaluate`` (and ``predict`` and the application
-recipes of ``cli_recipes.py``).
-=======
-"""The ``glassgrad`` command: ``demo``, ``train``, ``evaluate`` and ``doctor``.
->>>>>>> main
+"""The ``glassgrad`` command: ``demo``, ``train``, ``evaluate`` and ``doctor`` (and ``predict`` and the
+application recipes of ``cli_recipes.py``).
 
 Bad arguments and missing or corrupt data print one line to stderr and exit with status 2.
 """
@@ -36,11 +32,7 @@ class _Parser(argparse.ArgumentParser):
 def _build_parser():
     p = _Parser(prog="glassgrad", description="glassgrad: backpropagation you can see through. "
                 "Train and evaluate models from the command line.")
-<<<<<<< HEAD
-    sub = p.add_subparsers(dest="command", metavar="{demo,train,evaluate,predict,bench}", parser_class=_Parser)
-=======
-    sub = p.add_subparsers(dest="command", metavar="{demo,train,evaluate,doctor,bench}", parser_class=_Parser)
->>>>>>> main
+    sub = p.add_subparsers(dest="command", metavar="{demo,train,evaluate,doctor,predict,bench}", parser_class=_Parser)
     sub.required = True
 
     d = sub.add_parser("demo", help="train an MLP on scikit-learn's bundled digits in a few seconds",
