@@ -156,16 +156,18 @@ class Function:
         node = ctx if edges is not None else None
         if type(out) is tuple:
             outs = tuple([_wrap(o, node, nr) for nr, o in enumerate(out)])
+            _share_versions(outs, args)
         else:
             if isinstance(out, Tensor):
                 out = out.array
             t = _new(Tensor)
-            t.array, t.grad, t._output_nr, t._version, t._hooks, t._retains_grad = out, None, 0, 0, None, False
+            t.array, t.grad, t._output_nr, t._vc, t._hooks, t._retains_grad = out, None, 0, [0], None, False
             if node is not None and out.dtype.kind in "fc":
                 t._rg, t.grad_fn = True, node
             else:
                 t._rg, t.grad_fn = False, None
             outs = (t,)
+            _share_versions(outs, args)
         if node is not None:
             ctx._edges = tuple(edges)
             ctx._num_outputs = len(outs)
@@ -181,6 +183,19 @@ class Function:
             from .anomaly import check_forward
             check_forward(ctx, outs, node is not None)
         return outs if type(out) is tuple else outs[0]
+
+
+def _share_versions(outs, args):
+    """An output that is a view of an input's data (reshape, transpose, basic indexing...) shares
+    that input's version counter, as PyTorch's views do."""
+    for t in outs:
+        array = t.array
+        owner = getattr(array, "base", None)
+        for a in args:
+            if isinstance(a, Tensor) and (a.array is array or (owner is not None and (
+                    a.array is owner or getattr(a.array, "base", None) is owner))):
+                t._vc = a._vc
+                break
 
 
 def _edge(a):
