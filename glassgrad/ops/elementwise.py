@@ -221,7 +221,11 @@ class Pow(Function):
                                "to float first (x.float() ** y)")
         try:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                z = np.asarray(np.power(a, b))
+                # PyTorch computes x ** ±0.5 as sqrt/rsqrt, which differ from pow at -0 and -inf
+                if type(y) is float and y in (0.5, -0.5) and np.asarray(a).dtype.kind in "fc":
+                    z = np.asarray(np.sqrt(a) if y > 0 else 1 / np.sqrt(a))
+                else:
+                    z = np.asarray(np.power(a, b))
         except ValueError:
             _shapes_error("pow", a, b)
             raise
@@ -257,7 +261,9 @@ class Pow(Function):
 
 
 class _MaxMin(Function):
-    """z = max(x, y) or min(x, y);  the gradient goes to the selected input, split evenly on ties"""
+    """z = max(x, y) or min(x, y);  the gradient goes to the selected input, split evenly on ties.
+    Where x or y is NaN both get all of it (PyTorch's rule: an input gets no gradient only where it
+    is strictly beaten)."""
 
     @staticmethod
     def forward(ctx, x, y):
@@ -268,27 +274,29 @@ class _MaxMin(Function):
             _shapes_error(ctx.op, a, b)
             raise
         if z.dtype.kind == "f" and (_needs(x) or _needs(y)):
-            wx = np.where(ctx.pick(a, b), 1.0, np.where(a == b, 0.5, 0.0)).astype(z.dtype)
-            ctx.save_for_backward(wx)
+            tie = a == b
+            wx = np.where(tie, 0.5, np.where(ctx.beaten(a, b), 0.0, 1.0)).astype(z.dtype) if _needs(x) else None
+            wy = np.where(tie, 0.5, np.where(ctx.beaten(b, a), 0.0, 1.0)).astype(z.dtype) if _needs(y) else None
+            ctx.save_for_backward(wx, wy)
         ctx.meta = (grad_meta(x), grad_meta(y))
         return z
 
     @staticmethod
     def backward(ctx, dz):
-        (wx,) = ctx.saved_tensors
+        wx, wy = ctx.saved_tensors
         mx, my = ctx.meta
         return (grad_to(dz * wx, mx) if mx is not None else None,
-                grad_to(dz * (1 - wx), my) if my is not None else None)
+                grad_to(dz * wy, my) if my is not None else None)
 
 
 class Maximum(_MaxMin):
-    """z = max(x, y);  dx = dz where x > y (half on ties),  dy = the rest"""
-    op, ufunc, pick = "maximum", staticmethod(np.maximum), staticmethod(np.greater)
+    """z = max(x, y);  dx = dz where not x < y (half on ties),  dy = dz where not y < x"""
+    op, ufunc, beaten = "maximum", staticmethod(np.maximum), staticmethod(np.less)
 
 
 class Minimum(_MaxMin):
-    """z = min(x, y);  dx = dz where x < y (half on ties),  dy = the rest"""
-    op, ufunc, pick = "minimum", staticmethod(np.minimum), staticmethod(np.less)
+    """z = min(x, y);  dx = dz where not x > y (half on ties),  dy = dz where not y > x"""
+    op, ufunc, beaten = "minimum", staticmethod(np.minimum), staticmethod(np.greater)
 
 
 class Where(Function):
@@ -499,8 +507,16 @@ def _inside(x, lo, hi):
 
 
 Neg = _unary("Neg", np.negative, lambda x, y, dy: -dy, "y = -x;  dx = -dy", saves="", kind="any", raw=True)
-Abs = _unary("Abs", np.abs, lambda x, y, dy: dy * sign(x), "y = |x|;  dx = dy * sign(x)", saves="x", kind="any")
-Sign = _unary("Sign", np.sign, lambda x, y, dy: _zeros_like(dy), "y = sign x;  dx = 0", saves="", kind="any")
+def _sign(a):
+    """-1, 0 or 1; NaN gives 0, as in PyTorch (NumPy's sign gives NaN)."""
+    if a.dtype.kind != "f":
+        return np.sign(a)
+    return ((a > 0).astype(a.dtype) - (a < 0)).astype(a.dtype, copy=False)
+
+
+Abs = _unary("Abs", np.abs, lambda x, y, dy: dy * sign(x), "y = |x|;  dx = dy * sign(x) (0 at NaN, like PyTorch)",
+             saves="x", kind="any")
+Sign = _unary("Sign", _sign, lambda x, y, dy: _zeros_like(dy), "y = sign x (0 at NaN);  dx = 0", saves="", kind="any")
 Exp = _unary("Exp", np.exp, lambda x, y, dy: dy * y, "y = eˣ;  dx = dy * y", saves="y", raw=True)
 Expm1 = _unary("Expm1", np.expm1, lambda x, y, dy: dy * (y + 1), "y = eˣ - 1;  dx = dy * (y + 1)", saves="y", raw=True)
 Log = _unary("Log", np.log, lambda x, y, dy: dy / x, "y = ln x;  dx = dy / x", saves="x", raw="quiet")
@@ -518,12 +534,14 @@ Sigmoid = _unary("Sigmoid", _sigmoid, lambda x, y, dy: dy * y * (1 - y), "y = σ
 Erf = _unary("Erf", _erf, lambda x, y, dy: dy * (2 / math.sqrt(math.pi)) * exp(-x * x),
              "y = erf x;  dx = dy * 2/√π * exp(-x²)", saves="x")
 Relu = _unary("Relu", lambda a: parallel.map_chunks(np.maximum, np.empty_like(a), a, 0),
-              lambda x, y, dy: where(y > 0, dy, _zeros_like(dy)), "y = max(x, 0);  dx = dy * [y > 0]",
+              lambda x, y, dy: where(y <= 0, _zeros_like(dy), dy), "y = max(x, 0);  dx = 0 where y <= 0 else dy",
               saves="y", kind="any")
 
 
 def _relu_grad(dy, y, out):
-    np.multiply(dy, y > 0, out=out)
+    # PyTorch's threshold_backward: 0 where y <= 0, else dy (so NaN inputs pass dy through)
+    np.copyto(out, dy)
+    np.copyto(out, 0, where=y <= 0)
 
 
 Relu.raw_backward = staticmethod(lambda ctx, dy: parallel.map_chunks(_relu_grad, np.empty_like(dy), dy,
@@ -532,8 +550,8 @@ LeakyRelu = _unary("LeakyRelu", lambda a, negative_slope=0.01: np.where(a > 0, a
                    lambda x, y, dy, negative_slope=0.01: where(x > 0, dy, dy * negative_slope),
                    "y = x if x > 0 else a·x;  dx = dy * (1 if x > 0 else a)", saves="x", kind="act")
 Elu = _unary("Elu", lambda a, alpha=1.0: np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0))),
-             lambda x, y, dy, alpha=1.0: where(x > 0, dy, dy * (y + alpha)),
-             "y = x if x > 0 else α(eˣ - 1);  dx = dy * (1 if x > 0 else y + α)", kind="act")
+             lambda x, y, dy, alpha=1.0: where(x > 0, dy, dy * (alpha * exp(x))),
+             "y = x if x > 0 else α(eˣ - 1);  dx = dy * (1 if x > 0 else α·eˣ; NaN at NaN)", saves="x", kind="act")
 Gelu = _unary("Gelu", _gelu, _gelu_grad, "y = x·Φ(x) (or its tanh approximation);  dx = dy * (Φ(x) + x·φ(x))",
               saves="x", kind="act")
 Silu = _unary("Silu", lambda a: a * _sigmoid(a),

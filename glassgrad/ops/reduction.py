@@ -37,6 +37,12 @@ def _one_dim(dim, ndim, op):
     return normalize_dims(int(dim), ndim, op)[0] if ndim else 0
 
 
+def _wide(a):
+    """The array to reduce: float16 is accumulated in float32, as PyTorch does on the CPU (the
+    result is rounded back to float16 once, at the end)."""
+    return a.astype(np.float32) if a.dtype == np.float16 else a
+
+
 def _kept_shape(shape, dims):
     return tuple(1 if i in dims else n for i, n in enumerate(shape))
 
@@ -91,11 +97,13 @@ _NODES = {op: type(op.capitalize(), (_Masked,), {"__doc__": _Masked.__doc__})
           for op in ("max", "min", "amax", "amin")}
 
 
-def _tie_mask(a, kept, dims):
+def _tie_mask(a, kept, dims, nan_equal=True):
     """Each element's share when the gradient is split evenly among the elements equal to the
-    selected value ``kept`` (NaN counts as equal to NaN)."""
-    hit = (a == kept) | (np.isnan(a) & np.isnan(kept))
-    return (hit / hit.sum(axis=dims, keepdims=True)).astype(a.dtype)
+    selected value ``kept``. With ``nan_equal`` NaN counts as equal to NaN (``max()``); without it
+    (``amax``/``amin``, as PyTorch) a NaN result matches nothing and its whole slice gets 0/0 = NaN."""
+    hit = (a == kept) | (np.isnan(a) & np.isnan(kept)) if nan_equal else a == kept
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (hit / hit.sum(axis=dims, keepdims=True)).astype(a.dtype)
 
 
 def _raw_unsqueeze_reduced(g, shape, dims, keepdim):
@@ -115,6 +123,8 @@ class Sum(Function):
         ctx.shape, ctx.dims, ctx.keepdim, ctx.dtype = a.shape, _dims(dim, a.ndim, "sum"), keepdim, a.dtype
         if dtype is None and a.dtype.kind in "biu":
             dtype = np.int64
+        if dtype is None and a.dtype == np.float16:
+            return np.asarray(a.sum(axis=ctx.dims, keepdims=keepdim, dtype=np.float32).astype(a.dtype))
         return np.asarray(a.sum(axis=ctx.dims, keepdims=keepdim, dtype=dtype))
 
     @staticmethod
@@ -146,10 +156,9 @@ class Mean(Function):
                                f"got {a.dtype}; use x.float().mean()")
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, _dims(dim, a.ndim, "mean"), keepdim
         ctx.n = int(np.prod([a.shape[d] for d in ctx.dims], dtype=np.int64))
-        if ctx.n:
-            return np.asarray(a.sum(axis=ctx.dims, keepdims=keepdim) / a.dtype.type(ctx.n))
+        w = _wide(a)
         with np.errstate(invalid="ignore", divide="ignore"):  # an empty mean is NaN, silently
-            return np.asarray(a.sum(axis=ctx.dims, keepdims=keepdim) / a.dtype.type(ctx.n))
+            return np.asarray(w.sum(axis=ctx.dims, keepdims=keepdim) / w.dtype.type(ctx.n)).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, dy):
@@ -179,6 +188,7 @@ def _correction(op, unbiased, correction):
 
 
 def _var_forward(ctx, x, dim, keepdim, correction):
+    """The variance in the accumulation dtype (float32 for float16 input: the caller rounds)."""
     a = x.array
     _float_only(a, ctx.op)
     ctx.shape, ctx.dims, ctx.keepdim = a.shape, _dims(dim, a.ndim, ctx.op), keepdim
@@ -187,6 +197,7 @@ def _var_forward(ctx, x, dim, keepdim, correction):
     if ctx.divisor == 0:
         warnings.warn(f"{ctx.op}(): degrees of freedom is <= 0 (n={n}, correction={correction}); the result "
                       "is NaN or inf. Reduce over more elements or lower the correction.", UserWarning, stacklevel=4)
+    a = _wide(a)
     with np.errstate(invalid="ignore", divide="ignore"):
         d = a - a.mean(axis=ctx.dims, keepdims=True) if n else a
         return np.asarray((d * d).sum(axis=ctx.dims, keepdims=keepdim) / a.dtype.type(ctx.divisor))
@@ -205,7 +216,7 @@ class Var(Function):
     @staticmethod
     def forward(ctx, x, dim, keepdim, correction):
         ctx.save_for_backward(x)
-        return _var_forward(ctx, x, dim, keepdim, correction)
+        return _var_forward(ctx, x, dim, keepdim, correction).astype(x.array.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, dy):
@@ -219,7 +230,7 @@ class Std(Function):
 
     @staticmethod
     def forward(ctx, x, dim, keepdim, correction):
-        y = np.sqrt(_var_forward(ctx, x, dim, keepdim, correction))
+        y = np.sqrt(_var_forward(ctx, x, dim, keepdim, correction)).astype(x.array.dtype, copy=False)
         ctx.save_for_backward(x, y)
         return y
 
@@ -335,7 +346,7 @@ def _amax_amin(op, input, dim, keepdim, pick):
     _nonempty(a, dims, op, False)
     with np.errstate(invalid="ignore"):
         kept = np.asarray(pick(a, axis=dims, keepdims=True))
-    mask = _tie_mask(a, kept, dims) if a.dtype.kind == "f" and input.requires_grad else None
+    mask = _tie_mask(a, kept, dims, nan_equal=False) if a.dtype.kind == "f" and input.requires_grad else None
     values = kept if keepdim or a.ndim == 0 else kept.reshape([n for i, n in enumerate(kept.shape) if i not in dims])
     return _NODES[op].apply(input, values, mask, dims, keepdim)
 
@@ -464,11 +475,11 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        a = x.array
+        a = _wide(x.array)
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
         m = _stable_max(a, dims)
         with np.errstate(divide="ignore", invalid="ignore"):
-            y = np.log(np.exp(a - m).sum(axis=dims, keepdims=True)) + m
+            y = (np.log(np.exp(a - m).sum(axis=dims, keepdims=True)) + m).astype(x.array.dtype, copy=False)
         y = np.asarray(y if keepdim or a.ndim == 0 else y.reshape([n for i, n in enumerate(y.shape) if i not in dims]))
         ctx.save_for_backward(x, y)
         return y
@@ -494,10 +505,10 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        a = x.array
+        a = _wide(x.array)
         with np.errstate(invalid="ignore"):
             e = np.exp(a - _max_kept(a, dim))
-            y = e / e.sum(axis=dim, keepdims=True)
+            y = (e / e.sum(axis=dim, keepdims=True)).astype(x.array.dtype, copy=False)
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -515,8 +526,13 @@ class LogSoftmax(Function):
     def forward(ctx, x, dim):
         a = x.array
         with np.errstate(invalid="ignore", divide="ignore"):
-            shifted = a - _max_kept(a, dim)
-            y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+            if a.dtype == np.float16:  # PyTorch: log Σ eˣ in float32, rounded, then x - it in float16
+                w = _wide(a)
+                m = _max_kept(w, dim)
+                y = a - (m + np.log(np.exp(w - m).sum(axis=dim, keepdims=True))).astype(a.dtype)
+            else:
+                shifted = a - _max_kept(a, dim)
+                y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -568,12 +584,13 @@ class Norm(Function):
                 kept = (np.max if p > 0 else np.min)(ab, axis=dims, keepdims=True)
                 ctx.save_for_backward(x, None, _tie_mask(ab, kept, dims) * np.sign(a) if x.requires_grad else None)
                 return np.asarray(kept if keepdim or a.ndim == 0 else np.squeeze(kept, axis=dims))
+            ab = _wide(ab)
             if p == 0:
                 y = (a != 0).sum(axis=dims, keepdims=keepdim).astype(a.dtype)
             elif p == 1:
                 y = ab.sum(axis=dims, keepdims=keepdim)
             elif p == 2:
-                y = np.sqrt((a * a).sum(axis=dims, keepdims=keepdim))
+                y = np.sqrt((ab * ab).sum(axis=dims, keepdims=keepdim))
             else:
                 y = (ab ** p).sum(axis=dims, keepdims=keepdim) ** (1 / p)
         y = np.asarray(y, dtype=a.dtype)
@@ -632,9 +649,12 @@ class Cumsum(Function):
             dtype = np.int64
         if a.ndim == 0:
             return np.asarray(a, dtype=dtype or a.dtype).copy()
+        acc = np.float32 if dtype is None and a.dtype == np.float16 else dtype  # float16 sums in float32
         if reverse:
-            return np.flip(np.flip(a, dim).cumsum(axis=dim, dtype=dtype), dim).copy()
-        return a.cumsum(axis=dim, dtype=dtype)
+            y = np.flip(np.flip(a, dim).cumsum(axis=dim, dtype=acc), dim).copy()
+        else:
+            y = a.cumsum(axis=dim, dtype=acc)
+        return y if acc is dtype else y.astype(a.dtype)
 
     @staticmethod
     def backward(ctx, dy):
