@@ -14,7 +14,7 @@ from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ._util import normalize_dims
-from .elementwise import _zeros_like, exp, where
+from .elementwise import _sign, _zeros_like, exp, where
 
 __all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "max", "min", "amax", "amin", "argmax",
            "argmin", "prod", "logsumexp", "norm", "cumsum", "softmax", "log_softmax", "all", "any"]
@@ -582,7 +582,7 @@ class Norm(Function):
             if p == np.inf or p == -np.inf:
                 _nonempty(a, dims, "norm", False)
                 kept = (np.max if p > 0 else np.min)(ab, axis=dims, keepdims=True)
-                ctx.save_for_backward(x, None, _tie_mask(ab, kept, dims) * np.sign(a) if x.requires_grad else None)
+                ctx.save_for_backward(x, None, _tie_mask(ab, kept, dims) * _sign(a) if x.requires_grad else None)
                 return np.asarray(kept if keepdim or a.ndim == 0 else np.squeeze(kept, axis=dims))
             ab = _wide(ab)
             if p == 0:
