@@ -228,3 +228,39 @@ def test_int32_target_error_names_the_dtype_and_the_fix():
     with pytest.raises(RuntimeError, match=r"cross_entropy: expected target dtype to be int64.*int32.*\.long\(\)"):
         F.cross_entropy(glassgrad.randn(3, 5), glassgrad.tensor(np.array([1, 2, 3], np.int32)))
     assert math.isfinite(F.cross_entropy(glassgrad.randn(3, 5), glassgrad.tensor([1, 2, 3])).item())
+
+
+# ---- fuzzer findings ----------------------------------------------------------------------------
+_INPLACE_CHAINS = [
+    "y.clamp_(-0.5, 0.5); y.exp_()",       # clamp_ saved y from before the op (a copy in PyTorch)
+    "y.clamp_(-0.5, 0.5); y.mul_(2)",
+    "y.abs_(); y.mul_(2)",
+    "y.mul_(z); y.mul_(2)",
+    "y.div_(z); y.sub_(z)",
+    "y[0:2] = z[0:2]; y.mul_(2)",
+    "y.exp_(); y.mul_(2)",                  # exp_ saved its output, y itself: PyTorch raises
+    "y.relu_(); y.mul_(2)",
+    "y.tanh_(); y.add_(1)",
+    "y.sigmoid_(); y.add_(1)",
+    "w = y.sin(); y.mul_(2); y = w",        # a saved input changed in place: both raise
+    "w = y * z; y.add_(1); y = w",
+    "b = L.ones(3, dtype=L.float64); b.mul_(z); b.mul_(10); y = y + b",  # a plain tensor made non-leaf
+]
+
+
+def _inplace_chain(L, code):
+    x = L.tensor([0.3, -1.2, 2.0], dtype=L.float64, requires_grad=True)
+    z = L.tensor([1.5, -0.5, 0.7], dtype=L.float64, requires_grad=True)
+    scope = {"L": L, "x": x, "y": x * 1, "z": z}
+    exec(code, scope)
+    (scope["y"] * L.tensor([1.0, 2.0, 3.0], dtype=L.float64)).sum().backward()
+    return x.grad, z.grad if z.grad is not None else L.zeros(3, dtype=L.float64)
+
+
+@pytest.mark.parametrize("code", _INPLACE_CHAINS)
+def test_chained_in_place_ops_on_a_non_leaf_like_torch(code):
+    """Fuzzer finding: an in-place op's node kept the tensor it rebound, so a second in-place op
+    raised a version error at backward where PyTorch (which saved a copy) computes; and the saved
+    output of exp_/relu_/tanh_/sigmoid_ went unchecked where PyTorch raises."""
+    ours, ref = _outcome(lambda: _inplace_chain(glassgrad, code)), _outcome(lambda: _inplace_chain(torch, code))
+    assert _same(ours, ref), (ours, ref)
