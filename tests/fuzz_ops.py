@@ -55,9 +55,10 @@ class Builder:
         self.inputs[len(self.nodes) - 1] = self.rng.standard_normal(shape) * scale
         return len(self.nodes) - 1
 
-    def pick(self, pred=lambda n: True):
-        """A node id satisfying ``pred`` (None when there is none)."""
-        ids = [i for i, n in enumerate(self.nodes) if n.dtype == "float64" and pred(n)]
+    def pick(self, pred=lambda n: True, nonempty=False):
+        """A node id satisfying ``pred`` (None when there is none); ``nonempty``: no size-0 dims."""
+        ids = [i for i, n in enumerate(self.nodes) if n.dtype == "float64" and pred(n)
+               and not (nonempty and 0 in n.shape)]
         return self.draw(st.sampled_from(ids)) if ids else None
 
     def broadcast_partner(self, shape):
@@ -211,7 +212,7 @@ REDUCTIONS = ("sum", "mean", "var", "std", "amax", "amin", "max_dim", "min_dim",
 
 # ---- views and indexing ------------------------------------------------------------------------
 def view(b, kind):
-    i = b.pick()
+    i = b.pick(nonempty=True)
     shape = b.nodes[i].shape
     nd = len(shape)
     if kind == "reshape":
@@ -323,7 +324,7 @@ def _torch_shape(fn, *shapes):
 
 # ---- advanced indexing (copies) ----------------------------------------------------------------
 def advanced(b, kind):
-    i = b.pick(lambda n: len(n.shape) > 0)
+    i = b.pick(lambda n: len(n.shape) > 0, nonempty=True)
     if i is None:
         return None
     shape = b.nodes[i].shape
@@ -423,7 +424,7 @@ def _operand(b, shape):
 
 # ---- joining -----------------------------------------------------------------------------------
 def join(b, kind):
-    i = b.pick(lambda n: len(n.shape) > 0 or kind == "stack")
+    i = b.pick(lambda n: len(n.shape) > 0 or kind == "stack", nonempty=True)
     if i is None:
         return None
     shape = b.nodes[i].shape
@@ -466,7 +467,8 @@ INPLACE = {
 def inplace(b, kind):
     # in place only on a non-leaf that owns its data and has no views (there glassgrad rebinds the
     # tensor, which PyTorch's views would see; README: where glassgrad differs)
-    i = b.pick(lambda n: not n.leaf and n.base < 0 and not n.has_views and n.grad and len(n.shape) <= 3)
+    i = b.pick(lambda n: not n.leaf and n.base < 0 and not n.has_views and n.grad and len(n.shape) <= 3,
+               nonempty=True)
     if i is None:
         return None
     shape = b.nodes[i].shape

@@ -41,6 +41,10 @@ def _inplace(fn, name):
             if out.array.shape != self.array.shape:
                 raise RuntimeError(f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast "
                                    f"shape {tuple(out.shape)}")
+            if not self.array.flags.writeable:
+                raise RuntimeError(f"{name}: unsupported operation: more than one element of the written-to tensor "
+                                   "refers to a single memory location (it comes from expand/broadcast_to); "
+                                   "clone() it first")
             self.array[...] = out.array
         self._version += 1
         return self
