@@ -264,3 +264,31 @@ def test_chained_in_place_ops_on_a_non_leaf_like_torch(code):
     output of exp_/relu_/tanh_/sigmoid_ went unchecked where PyTorch raises."""
     ours, ref = _outcome(lambda: _inplace_chain(glassgrad, code)), _outcome(lambda: _inplace_chain(torch, code))
     assert _same(ours, ref), (ours, ref)
+
+
+def _write_through(L, make):
+    x = L.tensor(np.arange(6.0).reshape(2, 3))
+    y = make(x)
+    try:
+        with L.no_grad():
+            y.mul_(2)
+    except RuntimeError:
+        return "raises"
+    return x.numpy().copy()
+
+
+@pytest.mark.parametrize("name,make", [
+    ("repeat_ones", lambda x: x.repeat(1, 1)),       # PyTorch copies: x is untouched
+    ("repeat_rows", lambda x: x[:1].repeat(2, 1)),
+    ("tile_ones", lambda x: x.tile((1, 1))),
+    ("expand_same", lambda x: x.expand(2, 3)),       # a plain view: the write reaches x
+    ("expand_lead", lambda x: x.expand(1, 2, 3)),
+    ("expand_grow", lambda x: x[:1].expand(2, 3)),   # a broadcast view: writing is an error
+    ("flip", lambda x: x.flip(0)),
+    ("narrow", lambda x: x.narrow(1, 0, 2)),
+])
+def test_in_place_write_through_a_copy_or_view_like_torch(name, make):
+    """Found while fuzzing views: repeat with all-ones repeats returned a read-only view of its
+    input (PyTorch copies), and expand to the same size a read-only array (PyTorch: a view)."""
+    ours, ref = _write_through(glassgrad, make), _write_through(torch, make)
+    assert _same(ours, ref), (ours, ref)
