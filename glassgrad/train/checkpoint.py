@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from .. import random as _random
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, wrap_array
 from ..io.safetensors import load_file_with_metadata, save_file
 
 __all__ = ["save_checkpoint", "load_checkpoint", "read_checkpoint_metadata", "FORMAT"]
@@ -72,7 +72,7 @@ def _decode(obj):
     if "__items__" in obj:
         return {_decode(k): _decode(v) for k, v in obj["__items__"]}
     if "__tensor__" in obj:
-        return Tensor._make(np.asarray(obj["__tensor__"], dtype=obj["dtype"]).reshape(obj["shape"]), False, None, 0)
+        return wrap_array(np.asarray(obj["__tensor__"], dtype=obj["dtype"]).reshape(obj["shape"]))
     return {k: _decode(v) for k, v in obj.items()}
 
 
@@ -142,9 +142,6 @@ def read_checkpoint_metadata(path):
     return _read(path)[2]
 
 
-def _wrap(a):
-    return Tensor._make(a, False, None, 0)
-
 
 def load_checkpoint(path, model=None, optimizer=None, scheduler=None, strict=True, restore_rng=True):
     """Restore a checkpoint written by ``save_checkpoint`` into the given objects.
@@ -163,7 +160,7 @@ def load_checkpoint(path, model=None, optimizer=None, scheduler=None, strict=Tru
     """
     tensors, raw, meta = _read(path)
     if model is not None:
-        state = {k[len("model."):]: _wrap(v) for k, v in tensors.items() if k.startswith("model.")}
+        state = {k[len("model."):]: wrap_array(v) for k, v in tensors.items() if k.startswith("model.")}
         if not state and strict:
             raise ValueError(f"{path}: the checkpoint holds no model weights (no 'model.*' tensors)")
         model.load_state_dict(state, strict=strict)
@@ -181,7 +178,7 @@ def load_checkpoint(path, model=None, optimizer=None, scheduler=None, strict=Tru
             prefix = f"optim.state.{key}."
             for name, value in tensors.items():
                 if name.startswith(prefix):
-                    slots[name[len(prefix):]] = _wrap(value)
+                    slots[name[len(prefix):]] = wrap_array(value)
             state[key] = slots
         sd = {"state": state, "param_groups": info["param_groups"]}
         sd.update(info.get("other", {}))
@@ -205,5 +202,5 @@ def load_checkpoint(path, model=None, optimizer=None, scheduler=None, strict=Tru
             kind, pos, has_gauss, cached = meta["rng.numpy"]
             np.random.set_state((kind, tensors["rng.numpy"], pos, has_gauss, cached))
     extra = dict(meta.get("extra") or {})
-    extra.update({k[len("extra."):]: _wrap(v) for k, v in tensors.items() if k.startswith("extra.")})
+    extra.update({k[len("extra."):]: wrap_array(v) for k, v in tensors.items() if k.startswith("extra.")})
     return {"epoch": meta.get("epoch"), "extra": extra, "metadata": raw}

@@ -28,10 +28,9 @@ class Linear(Function):
         y = parallel.matmul(a2, w.T)
         if bias is not None:
             y += bias.array
-        if getattr(ctx, "needs_input_grad", None) is not None:
-            need = ctx.needs_input_grad
-            ctx.has_bias = bias is not None
-            ctx.save_for_backward(x if need[1] else None, weight if need[0] else None)
+        need = ctx.needs_input_grad
+        ctx.has_bias = bias is not None
+        ctx.save_for_backward(x if need[1] else None, weight if need[0] else None)
         return y.reshape(lead + (w.shape[0],)) if a.ndim != 2 else y
 
     @staticmethod

@@ -21,7 +21,7 @@ import numpy as np
 
 from ...autograd.function import Function
 from ...autograd.grad_mode import state
-from ...autograd.tensor import Tensor
+from ...autograd.tensor import Tensor, wrap_array
 from ...backend import namespace
 from ...ops._util import array_of, grad_for
 from ...ops.elementwise import abs as _abs
@@ -35,10 +35,6 @@ _REDUCTIONS = ("none", "mean", "sum")
 
 
 # ---- fused kernels -----------------------------------------------------------------------------
-def _const(array):
-    return Tensor._make(array, False, None, 0)
-
-
 def _class_shape(weight, ndim):
     """(1, C, 1, ...): a per-class vector placed to broadcast along dim 1 of an ndim input."""
     return weight.reshape((1, -1) + (1,) * (ndim - 2))
@@ -150,7 +146,7 @@ class CrossEntropy(Function):
         dx = dq = None
         if ctx.needs_input_grad[0]:
             if not state.enabled:       # first-order: raw arrays, in place
-                dx = _const(_ce_grad_arrays(ctx, p.array, g.array, coef.array if ctx.probs else None,
+                dx = wrap_array(_ce_grad_arrays(ctx, p.array, g.array, coef.array if ctx.probs else None,
                                             total.array if ctx.probs else None,
                                             None if ctx.probs else (tc.array, wt.array, valid.array),
                                             None if wb is None else wb.array))
@@ -163,7 +159,7 @@ class CrossEntropy(Function):
                 else:
                     target_w, total_w = _index_coef(p.array, tc.array, wt.array, valid.array,
                                                     None if wb is None else wb.array, eps, n_classes)
-                    target_w, total_w = _const(target_w), _const(total_w)
+                    target_w, total_w = wrap_array(target_w), wrap_array(total_w)
                 dx = (softmax(x, 1) * total_w - target_w) * g
         if ctx.probs and ctx.needs_input_grad[1]:
             lp = log_softmax(x, 1) if state.enabled else logp
@@ -230,7 +226,7 @@ class NLLLoss(Function):
         tc, wt = ctx.saved_tensors
         coef = np.zeros(ctx.shape, wt.dtype)
         np.put_along_axis(coef, tc.array, -wt.array[:, None], axis=1)
-        return _const(coef) * _scale(dy, ctx.reduction, ctx.denom, len(ctx.shape)), None
+        return wrap_array(coef) * _scale(dy, ctx.reduction, ctx.denom, len(ctx.shape)), None
 
 
 # ---- binary cross-entropy -----------------------------------------------------------------------

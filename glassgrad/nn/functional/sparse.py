@@ -4,7 +4,7 @@ import numpy as np
 
 from ... import backend
 from ...autograd.function import Function
-from ...autograd.tensor import Tensor
+from ...autograd.tensor import Tensor, wrap_array
 
 __all__ = ["embedding"]
 
@@ -62,7 +62,7 @@ class EmbeddingScatter(Function):
         dg = EmbeddingLookup.apply(dw, indices, ctx.padding_idx)
         if ctx.padding_idx is not None:
             mask = (indices.array != ctx.padding_idx)[..., None].astype(dw.dtype)
-            dg = dg * Tensor._make(mask, False, None, 0)
+            dg = dg * wrap_array(mask)
         return dg, None
 
 
