@@ -147,7 +147,10 @@ def _compare_graph(b, loss_seed, double=False, grad_seed=0):
         return
     s = sum((g * glassgrad.tensor(v)).sum() for g, v in zip(grads, vs))
     rgg = torch.autograd.grad(rs, [rleaves[i] for i in order], allow_unused=True)
-    gg = glassgrad.autograd.grad(s, [leaves[i] for i in order], allow_unused=True)
+    # PyTorch may link a gradient to the graph where it is piecewise constant (relu: through its
+    # saved output); glassgrad then has no graph, and the second derivative is 0
+    gg = (glassgrad.autograd.grad(s, [leaves[i] for i in order], allow_unused=True) if s.requires_grad
+          else [None] * len(order))
     for i, g, rg in zip(order, gg, rgg):
         shape = tuple(rleaves[i].shape)
         # PyTorch may answer with a ZeroTensor (a known-zero gradient), which needs force=True

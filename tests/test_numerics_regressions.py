@@ -100,6 +100,18 @@ _NAN_UNARY = {
     "min_all": lambda L, x: x.min(), "softplus": lambda L, x: L.nn.functional.softplus(x),
     "gelu": lambda L, x: L.nn.functional.gelu(x), "silu": lambda L, x: L.nn.functional.silu(x),
     "sqrt_half_pow": lambda L, x: x ** 0.5, "rsqrt_pow": lambda L, x: x ** -0.5, "norm_inf": lambda L, x: x.norm(p=float("inf")),
+    # the rest of the unary table and the reductions: NaN in, NaN out, as in PyTorch
+    "neg": lambda L, x: -x, "exp": lambda L, x: L.exp(x), "expm1": lambda L, x: L.expm1(x), "log": lambda L, x: L.log(x),
+    "log1p": lambda L, x: L.log1p(x), "sqrt": lambda L, x: L.sqrt(x), "rsqrt": lambda L, x: L.rsqrt(x),
+    "reciprocal": lambda L, x: L.reciprocal(x), "sin": lambda L, x: L.sin(x), "cos": lambda L, x: L.cos(x),
+    "tanh": lambda L, x: L.tanh(x), "sigmoid": lambda L, x: L.sigmoid(x), "erf": lambda L, x: L.erf(x),
+    "gelu_tanh": lambda L, x: L.nn.functional.gelu(x, approximate="tanh"), "square": lambda L, x: x ** 2,
+    "sum": lambda L, x: x.reshape(3, 4).sum(1), "mean": lambda L, x: x.reshape(3, 4).mean(0),
+    "var": lambda L, x: x.reshape(3, 4).var(1), "std": lambda L, x: x.reshape(4, 3).std(0),
+    "prod": lambda L, x: x.reshape(3, 4).prod(1), "norm": lambda L, x: x.reshape(3, 4).norm(dim=1),
+    "norm_p1": lambda L, x: x.reshape(3, 4).norm(p=1, dim=1), "logsumexp": lambda L, x: x.reshape(3, 4).logsumexp(1),
+    "softmax": lambda L, x: L.softmax(x.reshape(3, 4), 1), "log_softmax": lambda L, x: L.log_softmax(x.reshape(3, 4), 1),
+    "cumsum": lambda L, x: x.cumsum(0),
 }
 _SPECIAL = np.array([np.nan, 1.0, -1.0, 0.0, -0.0, np.inf, -np.inf, 2.5, np.nan, -3.0, 0.5, 1e-300])
 
@@ -123,7 +135,8 @@ _NAN_BINARY = {
     "maximum": lambda L, x, y: L.maximum(x, y), "minimum": lambda L, x, y: L.minimum(x, y),
     "max_other": lambda L, x, y: L.max(x, y), "where": lambda L, x, y: L.where(x > y, x, y),
     "clamp_tensor": lambda L, x, y: L.clamp(x, min=y), "mul": lambda L, x, y: x * y, "div": lambda L, x, y: x / y,
-    "pow": lambda L, x, y: x.abs() ** y,
+    "pow": lambda L, x, y: x.abs() ** y, "add": lambda L, x, y: x + y, "sub": lambda L, x, y: x - y,
+    "lerp": lambda L, x, y: L.lerp(x, y, 0.3), "remainder": lambda L, x, y: L.remainder(x, y),
 }
 
 
@@ -292,3 +305,52 @@ def test_in_place_write_through_a_copy_or_view_like_torch(name, make):
     input (PyTorch copies), and expand to the same size a read-only array (PyTorch: a view)."""
     ours, ref = _write_through(glassgrad, make), _write_through(torch, make)
     assert _same(ours, ref), (ours, ref)
+
+
+def _saved_output_changed(L, make):
+    x = L.tensor([[0.3, -1.2, 2.0], [0.5, 0.1, -0.7]], dtype=L.float64, requires_grad=True)
+    y = make(L, x)
+    y.mul_(2)
+    y.sum().backward()
+    return x.grad
+
+
+@pytest.mark.parametrize("name,make", [
+    ("max_all", lambda L, x: x.max()),                              # PyTorch saves max()'s output: raises
+    ("amax", lambda L, x: x.amax(1)),
+    ("amin", lambda L, x: x.amin(0)),
+    ("prod", lambda L, x: x.prod(1)),
+    ("norm_inf", lambda L, x: x.norm(p=float("inf"), dim=1)),
+    ("max_dim", lambda L, x: x.max(1)[0]),                          # saves its indices only: computes
+    ("pow_scalar", lambda L, x: (x * x + 0.5) ** 1.7),              # saves its input only: computes
+    ("pow_tensor_exponent", lambda L, x: 1.3 ** x),                 # saves its output: raises
+])
+def test_output_changed_in_place_after_the_op_like_torch(name, make):
+    """Fuzzer findings: max()/amax/amin/prod/norm(inf) did not save their output, so an in-place
+    change of it went unnoticed where PyTorch raises; x ** 1.7 saved its output, so glassgrad raised
+    where PyTorch computes."""
+    ours, ref = _outcome(lambda: _saved_output_changed(glassgrad, make)), _outcome(lambda: _saved_output_changed(torch, make))
+    assert _same(ours, ref), (ours, ref)
+
+
+def _typed(L, expr):
+    t = L.tensor
+    b, i, f = t([True, False]), t([2, 0, 1, -1]), t([1.5, -2.0])
+    scope = {"L": L, "b": b, "i": i, "f": f, "t": t}
+    try:
+        out = eval(expr, scope)
+    except (RuntimeError, TypeError, NotImplementedError):
+        return "raises"
+    return str(out.dtype).replace("torch.", "").replace("glassgrad.", ""), out.tolist()
+
+
+@pytest.mark.parametrize("expr", [
+    "L.abs(b)", "L.sign(b)", "L.relu(b)", "b // b", "b % b", "L.div(b, b, rounding_mode='trunc')",
+    "f - b", "b - f", "1 - b", "b - True", "i - True", "i + True", "b.argmax()", "b.argmin()",
+    "L.maximum(f, 0)", "L.minimum(f, t(0.5))", "i ** t([-1, -1, -2, -3])", "2 ** t(-1)", "i ** -1", "i ** 2",
+])
+def test_dtype_rules_like_torch(expr):
+    """Fuzzer findings (mixed dtypes): each of these either computed where PyTorch refuses (bool
+    abs/relu/floor division/remainder/subtraction/argmax, maximum with a number) or refused where
+    PyTorch computes (an integer tensor to negative integer tensor powers)."""
+    assert _typed(glassgrad, expr) == _typed(torch, expr)

@@ -159,6 +159,7 @@ class DivRounded(Function):
             np.broadcast_shapes(np.shape(a), np.shape(b))
         except ValueError:
             _shapes_error("div", a, b)
+        _no_bool(f"div (rounding_mode={rounding_mode!r})", dtype)
         if dtype.kind in "biu":
             if np.any(np.asarray(b) == 0):
                 raise RuntimeError("div: integer division by zero (ZeroDivisionError); divide floats or "
@@ -178,12 +179,20 @@ class DivRounded(Function):
         return grad_to(zero, mx), grad_to(zero, my)
 
 
+def _no_bool(op, dtype):
+    """PyTorch has no rounding division or remainder of two bools (NumPy does)."""
+    if dtype == np.bool_:
+        raise RuntimeError(f"{op}: not implemented for two bool operands; convert one to an integer or "
+                           "float dtype first (x.long())")
+
+
 class Remainder(Function):
     """z = x - floor(x / y)·y (the sign of y, like Python's %);  dx = dz,  dy = -dz · floor(x / y)"""
 
     @staticmethod
     def forward(ctx, x, y):
         a, b = binary_arrays(x, y)
+        _no_bool("remainder", np.result_type(a, b))
         if np.result_type(a, b).kind in "biu" and np.any(np.asarray(b) == 0):
             raise RuntimeError("remainder: integer division by zero (ZeroDivisionError); mask the zero divisors "
                                "first")
@@ -216,9 +225,17 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, x, y):
         a, b = binary_arrays(x, y)
-        if np.result_type(a, b).kind in "iu" and np.any(np.asarray(b) < 0):
+        integer = np.result_type(a, b).kind in "iu"
+        if integer and not isinstance(y, Tensor) and np.any(np.asarray(b) < 0):
             raise RuntimeError("pow: integers to negative integer powers are not allowed; convert the base "
                                "to float first (x.float() ** y)")
+        if integer and np.any(np.asarray(b) < 0):  # PyTorch: 1 and -1 keep a value, anything else gives 0
+            a, b = np.broadcast_arrays(np.asarray(a), np.asarray(b))
+            neg = b < 0
+            z = np.power(a, np.where(neg, 0, b))
+            z = np.where(neg, np.where(a == 1, 1, np.where(a == -1, 1 - 2 * (np.abs(b) % 2), 0)), z).astype(z.dtype)
+            ctx.save_for_backward(x, y, None)
+            return np.asarray(z)
         try:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 # PyTorch computes x ** ±0.5 as sqrt/rsqrt, which differ from pow at -0 and -inf
@@ -229,7 +246,7 @@ class Pow(Function):
         except ValueError:
             _shapes_error("pow", a, b)
             raise
-        ctx.save_for_backward(x, y, z)
+        ctx.save_for_backward(x, y, z if _needs(y) else None)  # z (the result) only for the exponent's gradient
         return z
 
     @staticmethod
@@ -390,6 +407,8 @@ class _Unary(Function):
         if not isinstance(x, Tensor):
             raise TypeError(f"{ctx.op}(): argument 'input' must be a Tensor, not {type(x).__name__}")
         a = x.array
+        if a.dtype == np.bool_ and ctx.op in ("abs", "relu"):  # PyTorch has no bool abs or relu
+            raise RuntimeError(f"{ctx.op}: not implemented for bool tensors; convert the input first (x.long())")
         if a.dtype.kind in "biu":
             if ctx.kind == "float":
                 a = a.astype(backend.get_default_dtype())
@@ -509,6 +528,8 @@ def _inside(x, lo, hi):
 Neg = _unary("Neg", np.negative, lambda x, y, dy: -dy, "y = -x;  dx = -dy", saves="", kind="any", raw=True)
 def _sign(a):
     """-1, 0 or 1; NaN gives 0, as in PyTorch (NumPy's sign gives NaN)."""
+    if a.dtype == np.bool_:
+        return a.copy()
     if a.dtype.kind != "f":
         return np.sign(a)
     return ((a > 0).astype(a.dtype) - (a < 0)).astype(a.dtype, copy=False)
@@ -573,7 +594,10 @@ def add(input, other, *, alpha=1):
 
 
 def sub(input, other, *, alpha=1):
-    """input - alpha * other, broadcasting."""
+    """input - alpha * other, broadcasting (not for bool operands, as in PyTorch)."""
+    if any(isinstance(v, bool) or (isinstance(v, Tensor) and v.dtype == np.bool_) for v in (input, other)):
+        raise RuntimeError("sub: Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     return Sub.apply(input, other if alpha == 1 else other * alpha)
 
 
@@ -606,13 +630,24 @@ def neg(input):
     return Neg.apply(input)
 
 
+def _both_tensors(op, input, other):
+    for name, v in (("input", input), ("other", other)):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(v).__name__}; for a number "
+                            f"use clamp (x.clamp(min=c) is maximum(x, c)) or wrap it: glassgrad.tensor(c)")
+
+
 def maximum(input, other):
-    """The element-wise maximum (NaN propagates); on ties the gradient is split evenly."""
+    """The element-wise maximum of two tensors (NaN propagates); on ties the gradient is split
+    evenly."""
+    _both_tensors("maximum", input, other)
     return Maximum.apply(input, other)
 
 
 def minimum(input, other):
-    """The element-wise minimum (NaN propagates); on ties the gradient is split evenly."""
+    """The element-wise minimum of two tensors (NaN propagates); on ties the gradient is split
+    evenly."""
+    _both_tensors("minimum", input, other)
     return Minimum.apply(input, other)
 
 

@@ -82,14 +82,16 @@ class _Masked(Function):
     holds each element's share of the gradient (1 for the selected one, 1/k among k ties)"""
 
     @staticmethod
-    def forward(ctx, x, values, mask, dims, keepdim):
+    def forward(ctx, x, values, mask, dims, keepdim, saves_output=True):
         ctx.shape, ctx.dims, ctx.keepdim = x.array.shape, dims, keepdim
-        ctx.save_for_backward(mask)
+        # amax/amin/max() save their output in PyTorch (max(dim) its indices): changing the output
+        # in place is then an error at backward
+        ctx.save_for_backward(mask, values if saves_output else None)
         return values
 
     @staticmethod
     def backward(ctx, dy):
-        (mask,) = ctx.saved_tensors
+        mask, _ = ctx.saved_tensors
         return _unsqueeze_reduced(dy, ctx.shape, ctx.dims, ctx.keepdim) * mask
 
 
@@ -306,7 +308,7 @@ def _extreme(op, input, dim, keepdim, other, arg, pick):
         idx, values = np.squeeze(idx, axis=d), np.squeeze(values, axis=d)
         if a.ndim == 0:
             idx, values = idx.reshape(()), values.reshape(())
-    v = _NODES[op].apply(input, values, mask, (d,) if a.ndim else (), keepdim)
+    v = _NODES[op].apply(input, values, mask, (d,) if a.ndim else (), keepdim, False)
     result = _max_result if op == "max" else _min_result
     return result(v, wrap_array(idx.astype(np.int64)))
 
@@ -366,6 +368,8 @@ def amin(input, dim=(), keepdim=False):
 def _arg(op, input, dim, keepdim, arg):
     _check_tensor(input, op)
     a = input.array
+    if a.dtype == np.bool_:
+        raise RuntimeError(f"{op}(): does not support bool input; convert it first (x.long().{op}())")
     if dim is None:
         if a.size == 0:
             raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
@@ -425,18 +429,19 @@ class Prod(Function):
     def forward(ctx, x, dim, keepdim, dtype):
         a = x.array
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
-        ctx.save_for_backward(x)
         if dtype is None and a.dtype.kind in "biu":
             dtype = np.int64
         axis = None if dim is None else (dim if a.ndim else None)
         out = a.prod(axis=axis, keepdims=keepdim and a.ndim > 0, dtype=dtype)
         if dim is None and keepdim:
             out = np.reshape(out, (1,) * a.ndim)
-        return np.asarray(out)
+        out = np.asarray(out)
+        ctx.save_for_backward(x, out)  # the output too, as PyTorch (an in-place change of it is an error)
+        return out
 
     @staticmethod
     def backward(ctx, dy):
-        (x,) = ctx.saved_tensors
+        x, _ = ctx.saved_tensors
         if ctx.dim is None or x.ndim == 0:
             flat = x.reshape(-1)
             others = ProdOthers.apply(flat, 0).reshape(ctx.shape)
@@ -582,8 +587,9 @@ class Norm(Function):
             if p == np.inf or p == -np.inf:
                 _nonempty(a, dims, "norm", False)
                 kept = (np.max if p > 0 else np.min)(ab, axis=dims, keepdims=True)
-                ctx.save_for_backward(x, None, _tie_mask(ab, kept, dims) * _sign(a) if x.requires_grad else None)
-                return np.asarray(kept if keepdim or a.ndim == 0 else np.squeeze(kept, axis=dims))
+                y = np.asarray(kept if keepdim or a.ndim == 0 else np.squeeze(kept, axis=dims))
+                ctx.save_for_backward(x, y, _tie_mask(ab, kept, dims) * _sign(a) if x.requires_grad else None)
+                return y
             ab = _wide(ab)
             if p == 0:
                 y = (a != 0).sum(axis=dims, keepdims=keepdim).astype(a.dtype)
