@@ -44,7 +44,8 @@ def _build_parser():
                        description="Train a model and save a checkpoint that 'glassgrad evaluate' can read.")
     t.add_argument("--dataset", choices=DATASETS, required=True, help="the data set")
     t.add_argument("--data-dir", help="folder with the data files (for csv: the CSV file); not needed for digits")
-    t.add_argument("--model", choices=("mlp", "cnn"), default="mlp", help="mlp (default) or cnn (W_CNN)")
+    t.add_argument("--model", choices=("mlp", "cnn"), default="mlp",
+                   help="mlp (default) or cnn: W_MLP and W_CNN of benchmarks/WORKLOADS.md")
     t.add_argument("--epochs", type=_positive_int, default=5, help="training epochs (default 5)")
     t.add_argument("--lr", type=_positive_float, default=None,
                    help="learning rate (default 1e-3 for adam/adamw/rmsprop, 1e-2 for sgd/adagrad)")
