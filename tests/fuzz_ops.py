@@ -392,9 +392,9 @@ def matmul(b, kind):
             ("ij,jk->ik", (m, k), (k, n)), ("bij,bjk->bik", (2, m, k), (2, k, n)), ("ij,ij->i", (m, k), (m, k)),
             ("i,j->ij", (m,), (n,)), ("ij->ji", (m, k), None), ("ii->i", (m, m), None), ("ij,kj->ik", (m, k), (n, k)),
             ("bij->b", (2, m, k), None), ("ij,j->i", (m, k), (k,))]))
-        if sb is None:
+        if sb is None:  # a transpose or diagonal: PyTorch returns a view
             i = _operand(b, sa)
-            return Step(kind, (i,), lambda L, x: L.einsum(eq, x)), _torch_shape(lambda L, x: L.einsum(eq, x), sa)
+            return Step(kind, (i,), lambda L, x: L.einsum(eq, x), view=True), _torch_shape(lambda L, x: L.einsum(eq, x), sa)
         fn = (lambda L, x, y: L.einsum(eq, x, y))
     elif kind == "linear":
         sa, sb = batch + (m, k), (n, k)

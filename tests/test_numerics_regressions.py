@@ -347,7 +347,9 @@ def _typed(L, expr):
 @pytest.mark.parametrize("expr", [
     "L.abs(b)", "L.sign(b)", "L.relu(b)", "b // b", "b % b", "L.div(b, b, rounding_mode='trunc')",
     "f - b", "b - f", "1 - b", "b - True", "i - True", "i + True", "b.argmax()", "b.argmin()",
-    "L.maximum(f, 0)", "L.minimum(f, t(0.5))", "i ** t([-1, -1, -2, -3])", "2 ** t(-1)", "i ** -1", "i ** 2",
+    "L.maximum(f, 0)", "L.minimum(f, t(0.5))", "t([0, 2, 200], dtype=L.uint8).clamp(-1, 2)",
+    "t([0, 2, 200], dtype=L.uint8).clamp(min=-1)", "t([0, 2, 200], dtype=L.uint8).clamp(min=300)",
+    "t([0, 2, 100], dtype=L.int8).clamp(-200, 5)", "i ** t([-1, -1, -2, -3])", "2 ** t(-1)", "i ** -1", "i ** 2",
 ])
 def test_dtype_rules_like_torch(expr):
     """Fuzzer findings (mixed dtypes): each of these either computed where PyTorch refuses (bool

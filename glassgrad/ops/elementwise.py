@@ -530,10 +530,23 @@ def _clamp_arrays(a, min=None, max=None):
     dtype = probe.dtype
     a = a.astype(dtype, copy=False)
     if min is not None:
-        a = np.maximum(a, dtype.type(min))
+        a = np.maximum(a, _bound(min, dtype))
     if max is not None:
-        a = np.minimum(a, dtype.type(max))
+        a = np.minimum(a, _bound(max, dtype))
     return a
+
+
+def _bound(value, dtype):
+    """A clamp bound in the result dtype. Integers convert as in PyTorch: wrapping like C (-1 is 255
+    for uint8) when |value| fits the type's range, an error otherwise."""
+    if dtype.kind not in "iu":
+        return dtype.type(value)
+    info = np.iinfo(dtype)
+    lo = -int(info.max) if info.min == 0 else int(info.min)
+    if not lo <= int(value) <= int(info.max):
+        raise RuntimeError(f"clamp: value {value} cannot be converted to type {dtype} without overflow; "
+                           f"use a bound within [{lo}, {int(info.max)}] or convert the tensor first")
+    return np.array(int(value)).astype(dtype)
 
 
 def _inside(x, lo, hi):
