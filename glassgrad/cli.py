@@ -167,7 +167,9 @@ def _train(args, dataset, data_dir, model_name, hidden=None, out=None):
     from glassgrad import nn
     from glassgrad.data import DataLoader
     from glassgrad.train import ModelCheckpoint, build_model, evaluate, fit, model_config, save_checkpoint
+    from glassgrad.train.data_parallel import DataParallelRun
     glassgrad.manual_seed(args.seed)
+    run = DataParallelRun()  # under mpiexec -n N: one rank of a data-parallel run (rank 0 logs and saves)
     train, test, shape, classes = load_data(dataset, data_dir, model_name, getattr(args, "target_column", "-1"),
                                             getattr(args, "download", False))
     try:
@@ -182,7 +184,7 @@ def _train(args, dataset, data_dir, model_name, hidden=None, out=None):
              "optimizer": getattr(args, "optimizer", "adam")}
     loss_fn = nn.CrossEntropyLoss()
     batch = getattr(args, "batch_size", 32)
-    train_loader = DataLoader(train, batch_size=batch, shuffle=True)
+    train_loader = run.train_loader(train, batch, seed=args.seed)
     test_loader = DataLoader(test, batch_size=500)
     print(f"training {model_name} on {dataset}: {len(train)} train / {len(test)} test samples, "
           f"{sum(p.numel() for p in model.parameters())} parameters", flush=True)
@@ -195,13 +197,14 @@ def _train(args, dataset, data_dir, model_name, hidden=None, out=None):
     if getattr(args, "inspect", None):
         from glassgrad.train import InspectCallback
         callbacks.append(InspectCallback(args.inspect, every=args.inspect_every))
-    history = fit(model, opt, loss_fn, train_loader, test_loader, epochs=args.epochs, verbose=not args.quiet,
-                  callbacks=callbacks,
+    history = fit(run.wrap(model), opt, loss_fn, train_loader, test_loader, epochs=args.epochs,
+                  verbose=not args.quiet, callbacks=run.callbacks(callbacks, train_loader),
                   scheduler=scheduler, scheduler_interval="batch")
     elapsed = time.perf_counter() - start
     result = evaluate(model, test_loader, loss_fn)
     extra.update(test_accuracy=result["accuracy"], test_loss=result["loss"], train_seconds=elapsed)
-    save_checkpoint(out, model, opt, epoch=len(history.epoch), extra=extra)
+    if run.is_main:
+        save_checkpoint(out, model, opt, epoch=len(history.epoch), extra=extra)
     status = " (interrupted)" if history.interrupted else ""
     print(f"test accuracy {100 * result['accuracy']:.2f}% (loss {result['loss']:.4f}) after "
           f"{len(history.epoch)} epochs in {elapsed:.1f}s{status}")
