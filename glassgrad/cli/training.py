@@ -10,6 +10,8 @@ import math
 import os
 import time
 
+import numpy as np
+
 from .data import DATASETS, SPLIT_SEED, load_data
 from .errors import fail
 from .optimizers import OPTIMIZERS, make_optimizer
@@ -128,8 +130,9 @@ def run_training(settings, out, quiet=False, resume=None):
           f"{sum(p.numel() for p in model.parameters())} parameters{where}", flush=True)
     start = time.perf_counter()
     checkpoints = ModelCheckpoint(out, save_best_only=False, extra=extra, interrupt_path=interrupt_out)
-    history = fit(model, opt, loss_fn, train_loader, test_loader, epochs=settings.epochs, verbose=not quiet,
-                  callbacks=[checkpoints], scheduler=scheduler, scheduler_interval="batch", resume=info)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverging run is reported below
+        history = fit(model, opt, loss_fn, train_loader, test_loader, epochs=settings.epochs, verbose=not quiet,
+                      callbacks=[checkpoints], scheduler=scheduler, scheduler_interval="batch", resume=info)
     elapsed = time.perf_counter() - start
     if history.interrupted:
         saved = interrupt_out in checkpoints.saved
