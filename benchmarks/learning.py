@@ -2,7 +2,10 @@
 the same recipe in PyTorch (same model, optimizer, batch size, epochs, normalization, shuffling),
 each with its wall time.
 
-    python benchmarks/learning.py --data-dir ../shared/data/mnist [--only mlp|cnn] [--framework both|glassgrad|torch]
+    python benchmarks/learning.py --data-dir "$GLASSGRAD_DATA/mnist" [--only mlp|cnn] [--framework both|glassgrad|torch]
+
+--data-dir is the folder with the four MNIST IDX files (the full 60k/10k set); the recipes and
+targets are in benchmarks/WORKLOADS.md.
 """
 import argparse
 import os
@@ -12,7 +15,7 @@ import time
 
 import numpy as np
 
-RECIPES = {  # model, optimizer, lr, batch size, epochs (shared/bench/WORKLOADS.md); cosine-annealed LR per batch
+RECIPES = {  # model, optimizer, lr, batch size, epochs (benchmarks/WORKLOADS.md); cosine-annealed LR per batch
     "mlp": ("mlp", "adam", 1e-3, 128, 5),
     "cnn": ("cnn", "adam", 1e-3, 64, 3),  # SGD(0.01, momentum 0.9) + cosine reached 98.9% in both frameworks
 }

@@ -15,8 +15,6 @@ from .ops.elementwise import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from .ops.reduction import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
-from .ops.conv import *  # noqa: F401,F403
-from .ops.pool import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.random_ops import *  # noqa: F401,F403
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
@@ -26,6 +24,9 @@ short, int, long = int16, int32, int64
 from . import autograd  # noqa: E402
 from .autograd.printing import set_printoptions  # noqa: E402,F401
 from .nn.summary import summary  # noqa: E402,F401
+# torch.conv2d, torch.max_pool2d, ...: PyTorch's top-level names for NN kernels, bound from nn
+from .nn.functional.convolution import *  # noqa: E402,F401,F403
+from .nn.functional.pool import *  # noqa: E402,F401,F403
 from . import optim  # noqa: E402,F401
 
 __version__ = "0.1.0"

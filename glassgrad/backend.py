@@ -39,11 +39,6 @@ def set_default_dtype(dtype):
     _default_dtype = dtype
 
 
-def is_floating(dtype):
-    """True for floating dtypes."""
-    return dtype.kind == "f"
-
-
 def namespace(array):
     """The module (numpy or cupy) that owns ``array``."""
     if _cupy is not None and isinstance(array, _cupy.ndarray):

@@ -3,7 +3,8 @@
 A training step allocates and frees the same large buffers (activations, gradients, im2col
 columns) every time. glibc's malloc hands buffers over ~128 KB to the kernel with ``munmap`` when
 they are freed, so each step maps them again and pays a page fault for every 4 KB page it touches:
-about 5,000 faults and a third of the time of W_CNN's step (50 ms against 35 ms with them gone).
+about 5,000 faults and a third of the time of W_CNN's step (benchmarks/WORKLOADS.md; 50 ms against
+35 ms with them gone).
 PyTorch avoids this with its own caching allocator; here we ask malloc to do the same:
 
 * ``M_MMAP_THRESHOLD`` = 32 MiB: buffers below it come from the heap, where a freed buffer stays;

@@ -1,7 +1,9 @@
-"""glassgrad.data: datasets, samplers, DataLoader, transforms, and readers on the real files in the
-shared data folder and on corrupted/truncated copies."""
+"""glassgrad.data: datasets, samplers, DataLoader, transforms, and readers on real files (the
+committed samples in tests/data everywhere, the full sets where GLASSGRAD_DATA points to them) and on
+corrupted/truncated copies."""
 import gzip
 import os
+import struct
 
 import numpy as np
 import pytest
@@ -184,7 +186,34 @@ def test_standardize_fitted_on_training_data_only():
 
 # ---- IDX (MNIST) ------------------------------------------------------------------------------------
 
-def test_mnist_real_files(data_dir):
+def _decode_idx_gz(path):
+    """An independent IDX decoder (gzip + struct + NumPy) to check glassgrad's reader against."""
+    raw = gzip.decompress(open(path, "rb").read())
+    zero, dtype_code, ndim = struct.unpack(">HBB", raw[:4])
+    assert zero == 0 and dtype_code == 0x08  # unsigned bytes
+    dims = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def test_mnist_sample_matches_an_independent_decode(sample_dir):
+    root = sample_dir / "mnist"
+    train = D.MNIST(root, train=True)
+    test = D.MNIST(root, train=False, transform=T.ToTensor())
+    assert train.data.shape == (2000, 28, 28) and train.data.dtype == np.uint8 and len(test) == 500
+    for split, ds in (("train", train), ("t10k", test)):
+        np.testing.assert_array_equal(ds.data, _decode_idx_gz(root / f"{split}-images-idx3-ubyte.gz"))
+        np.testing.assert_array_equal(ds.targets, _decode_idx_gz(root / f"{split}-labels-idx1-ubyte.gz"))
+    assert train.targets[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]  # MNIST's published first labels
+    img, label = test[0]
+    assert img.shape == (1, 28, 28) and img.dtype == glassgrad.float32 and label == 7
+    np.testing.assert_allclose(img.numpy()[0], test.data[0] / 255, rtol=1e-6)
+    x, y = next(iter(D.DataLoader(test, batch_size=16)))
+    assert x.shape == (16, 1, 28, 28) and y.dtype == glassgrad.int64
+    np.testing.assert_allclose(x.numpy()[0], img.numpy())
+    assert y.tolist() == test.targets[:16].tolist()
+
+
+def test_mnist_real_files(data_dir, sample_dir):
     train = D.MNIST(data_dir / "mnist", train=True)
     test = D.MNIST(data_dir / "mnist", train=False, transform=T.ToTensor())
     assert train.data.shape == (60000, 28, 28) and train.data.dtype == np.uint8
@@ -197,6 +226,9 @@ def test_mnist_real_files(data_dir):
     x, y = next(iter(D.DataLoader(test, batch_size=16)))
     assert x.shape == (16, 1, 28, 28) and y.dtype == glassgrad.int64
     np.testing.assert_allclose(x.numpy()[0], img.numpy())
+    sample = D.MNIST(sample_dir / "mnist", train=True)  # the committed sample is the full set's first images
+    np.testing.assert_array_equal(train.data[:len(sample)], sample.data)
+    np.testing.assert_array_equal(train.targets[:len(sample)], sample.targets)
 
 
 def test_idx_roundtrip_raw_and_gz(tmp_path):
@@ -209,28 +241,28 @@ def test_idx_roundtrip_raw_and_gz(tmp_path):
     np.testing.assert_array_equal(D.read_idx(tmp_path / "f.idx"), f)
 
 
-def _copy_mnist(data_dir, tmp_path, train=False):
+def _copy_mnist(sample_dir, tmp_path, train=False):
     prefix = "train" if train else "t10k"
     for kind in ("images-idx3", "labels-idx1"):
         name = f"{prefix}-{kind}-ubyte.gz"
-        (tmp_path / name).write_bytes((data_dir / "mnist" / name).read_bytes())
+        (tmp_path / name).write_bytes((sample_dir / "mnist" / name).read_bytes())
     return tmp_path
 
 
-def test_mnist_truncated_gzip_names_the_file(data_dir, tmp_path):
-    _copy_mnist(data_dir, tmp_path)
+def test_mnist_truncated_gzip_names_the_file(sample_dir, tmp_path):
+    _copy_mnist(sample_dir, tmp_path)
     p = tmp_path / "t10k-images-idx3-ubyte.gz"
     p.write_bytes(p.read_bytes()[:5000])
     with pytest.raises(ValueError, match=r"t10k-images-idx3-ubyte\.gz.*(truncated|corrupt)"):
         D.MNIST(tmp_path, train=False)
 
 
-def test_mnist_truncated_raw_data(data_dir, tmp_path):
-    _copy_mnist(data_dir, tmp_path)
+def test_mnist_truncated_raw_data(sample_dir, tmp_path):
+    _copy_mnist(sample_dir, tmp_path)
     raw = gzip.decompress((tmp_path / "t10k-images-idx3-ubyte.gz").read_bytes())
     os.remove(tmp_path / "t10k-images-idx3-ubyte.gz")
     (tmp_path / "t10k-images-idx3-ubyte").write_bytes(raw[:-100])  # raw files are read too
-    with pytest.raises(ValueError, match=r"t10k-images-idx3-ubyte: truncated IDX file: dimensions \(10000, 28, 28\)"):
+    with pytest.raises(ValueError, match=r"t10k-images-idx3-ubyte: truncated IDX file: dimensions \(500, 28, 28\)"):
         D.MNIST(tmp_path, train=False)
 
 
@@ -293,7 +325,38 @@ def test_download_writes_via_temp_file_and_checks_md5(tmp_path, monkeypatch):
 
 # ---- CIFAR-10 ------------------------------------------------------------------------------------------
 
-def test_cifar10_real_files(data_dir):
+def _cifar_planes(path, record):
+    """Record ``record`` of a CIFAR-10 binary file decoded by hand: (label, red, green, blue) as 32x32."""
+    with open(path, "rb") as f:
+        f.seek(record * 3073)
+        raw = f.read(3073)
+    planes = [np.array(list(raw[1 + 1024 * c:1 + 1024 * (c + 1)]), np.uint8).reshape(32, 32) for c in range(3)]
+    return raw[0], *planes
+
+
+def test_cifar10_sample_matches_an_independent_decode(sample_dir):
+    root = sample_dir / "cifar10-subset"
+    train = D.CIFAR10(root, train=True)
+    test = D.CIFAR10(root, train=False, transform=T.ToTensor())
+    assert train.data.shape == (500, 32, 32, 3) and train.data.dtype == np.uint8 and len(test) == 200
+    for ds, name in ((train, "data_batch_1_first500.bin"), (test, "test_batch_first200.bin")):
+        for i in (0, 1, 137, len(ds) - 1):
+            label, r, g, b = _cifar_planes(root / name, i)
+            assert ds.targets[i] == label
+            np.testing.assert_array_equal(ds.data[i], np.stack([r, g, b], axis=-1))
+        labels = np.frombuffer((root / name).read_bytes(), np.uint8)[::3073]
+        np.testing.assert_array_equal(ds.targets, labels)
+    # published facts about the originals (see tests/data/cifar10-subset/README.md)
+    assert train.targets[:10].tolist() == [6, 9, 9, 4, 1, 1, 2, 7, 8, 3]
+    assert test.targets[:10].tolist() == [3, 8, 8, 0, 6, 6, 1, 6, 3, 1]
+    assert train.data[0, 0, :3, 0].tolist() == [59, 43, 50] and train.data[0, 31, -3:, 2].tolist() == [140, 84, 72]
+    assert test.data[0, 0, :4, 0].tolist() == [158, 159, 165, 166]
+    x, y = next(iter(D.DataLoader(test, batch_size=8)))
+    assert x.shape == (8, 3, 32, 32) and abs(x.numpy()[0, 0, 0, 0] - 158 / 255) < 1e-6
+    assert y.tolist() == [3, 8, 8, 0, 6, 6, 1, 6]
+
+
+def test_cifar10_real_files(data_dir, sample_dir):
     train = D.CIFAR10(data_dir / "cifar10-subset", train=True)
     test = D.CIFAR10(data_dir / "cifar10-subset", train=False, transform=T.ToTensor())
     assert train.data.shape == (4000, 32, 32, 3) and len(test) == 1000
@@ -304,10 +367,12 @@ def test_cifar10_real_files(data_dir):
     assert test.data[0, 0, :4, 0].tolist() == [158, 159, 165, 166]
     x, y = next(iter(D.DataLoader(test, batch_size=8)))
     assert x.shape == (8, 3, 32, 32) and abs(x.numpy()[0, 0, 0, 0] - 158 / 255) < 1e-6
+    sample = D.CIFAR10(sample_dir / "cifar10-subset", train=False)  # the sample is the subset's first records
+    np.testing.assert_array_equal(test.data[:len(sample)], sample.data)
 
 
-def test_cifar10_truncated_and_bad_labels(data_dir, tmp_path):
-    src = (data_dir / "cifar10-subset" / "test_batch_first1000.bin").read_bytes()
+def test_cifar10_truncated_and_bad_labels(sample_dir, tmp_path):
+    src = (sample_dir / "cifar10-subset" / "test_batch_first200.bin").read_bytes()
     (tmp_path / "test_batch.bin").write_bytes(src[:3073 * 3 + 100])
     with pytest.raises(ValueError, match=r"test_batch\.bin: truncated or corrupt CIFAR-10 batch.*3 whole records and 100 bytes"):
         D.CIFAR10(tmp_path, train=False)

@@ -16,7 +16,7 @@ import test_nn_conv
 from parity import check_layer_parity
 import test_nn_pool
 from glassgrad import parallel
-from glassgrad.ops import conv
+from glassgrad.nn.functional import convolution as conv
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..backend import namespace
 from .grad_mode import state
-from .tensor import Tensor
+from .tensor import Tensor, wrap_array
 
 
 def _as_grad(tensor, gradient):
@@ -21,7 +21,7 @@ def _as_grad(tensor, gradient):
                 f"grad can be implicitly created only for scalar outputs, but the output has shape "
                 f"{tuple(tensor.shape)}; pass gradient= (e.g. y.backward(ones_like(y))) or reduce it first")
         array = tensor.array
-        return Tensor._make(namespace(array).ones(array.shape, array.dtype), False, None, 0)
+        return wrap_array(namespace(array).ones(array.shape, array.dtype))
     if not isinstance(gradient, Tensor):
         gradient = Tensor(gradient, dtype=tensor.dtype)
     if gradient.shape != tensor.shape:
@@ -42,7 +42,7 @@ def _leaf_grad(leaf, grads, create_graph, seen_ids):
             array = grad.array + grads[1].array
             for g in grads[2:]:
                 array += g.array
-            grad = Tensor._make(array, False, None, 0)
+            grad = wrap_array(array)
     if leaf._hooks:
         for hook in tuple(leaf._hooks):
             seen_ids.add(id(grad.array))  # a hook may keep the tensor: never adopt nor mutate it
@@ -72,7 +72,7 @@ def _accumulate(leaf, grad, owned_ids, create_graph):
                     or array.dtype != leaf.array.dtype or sys.getrefcount(array) > 3:
                 array = array.astype(leaf.array.dtype, copy=True)
             owned_ids.add(id(array))
-            leaf.grad = Tensor._make(array, False, None, 0)
+            leaf.grad = wrap_array(array)
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + grad
     else:
@@ -222,7 +222,7 @@ def _call_backward(node, grads):
         for nr, g in enumerate(grads):
             if g is None:
                 shape, dtype, xp = node._output_meta[nr]
-                grads[nr] = Tensor._make(xp.zeros(shape, dtype), False, None, 0)
+                grads[nr] = wrap_array(xp.zeros(shape, dtype))
     raw = node.raw_backward
     if raw is not None and not state.enabled:  # no graph of the backward pass wanted: raw arrays
         results = raw(node, *[g.array for g in grads])
@@ -235,13 +235,13 @@ def _call_backward(node, grads):
         results = _fix_count(node, results, n)
     for r in results:
         if r is not None and not isinstance(r, Tensor):  # arrays (from raw-array backwards)
-            return tuple(r if r is None or isinstance(r, Tensor) else _wrap_array(r) for r in results)
+            return tuple(r if r is None or isinstance(r, Tensor) else _wrap_result(r) for r in results)
     return results
 
 
-def _wrap_array(r):
+def _wrap_result(r):
     # NumPy returns 0-d results as scalars (np.float32...): make them 0-d arrays again
-    return Tensor._make(np.asarray(r) if isinstance(r, np.generic) else r, False, None, 0)
+    return wrap_array(np.asarray(r) if isinstance(r, np.generic) else r)
 
 
 def _fix_count(node, results, n):

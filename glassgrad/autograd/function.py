@@ -12,7 +12,7 @@ import weakref
 
 from ..backend import namespace
 from .grad_mode import state
-from .tensor import Tensor
+from .tensor import Tensor, wrap_array
 
 _CONSTANT, _TENSOR, _OUTPUT = 0, 1, 2
 _new = object.__new__
@@ -183,19 +183,11 @@ class Function:
         return outs if type(out) is tuple else outs[0]
 
 
-def _edge(a):
-    """Where the gradient of input ``a`` goes: its node and output number, the leaf itself, or
-    nowhere (``None``)."""
-    if not isinstance(a, Tensor) or not a._rg:
-        return None
-    return a if a.grad_fn is None else (a.grad_fn, a._output_nr)
-
-
 def _wrap(out, node, nr):
     array = out.array if isinstance(out, Tensor) else out
     if node is not None and array.dtype.kind in "fc":
         return Tensor._make(array, True, node, nr)
-    return Tensor._make(array, False, None, 0)
+    return wrap_array(array)
 
 
 def _pack_saved(items, outs):
@@ -217,7 +209,7 @@ def _pack_saved(items, outs):
                         packed.append([_OUTPUT, (nr, item, weakref.ref(t)), t._version, None])
                     break
             else:
-                packed.append([_CONSTANT, Tensor._make(item, False, None, 0), 0, None])
+                packed.append([_CONSTANT, wrap_array(item), 0, None])
     return packed
 
 
@@ -274,7 +266,7 @@ def once_differentiable(backward):
         finally:
             state.enabled = prev
         single = not isinstance(out, tuple)
-        outs = [o if o is None or isinstance(o, Tensor) else Tensor._make(o, False, None, 0)
+        outs = [o if o is None or isinstance(o, Tensor) else wrap_array(o)
                 for o in ((out,) if single else out)]
         anchor = next((g for g in grads if g is not None and g._rg), None) if prev else None
         if prev and anchor is None:  # the gradient may also depend on saved inputs or outputs

@@ -9,8 +9,6 @@ import numpy as np
 
 from .. import backend
 
-_ARRAY_TYPES = (np.ndarray, np.generic)
-
 
 def _as_array(data, dtype=None):
     """Turn Python data or an array into an array, PyTorch's way: Python floats become the
@@ -102,7 +100,7 @@ class Tensor:
 
     def detach(self):
         """A tensor sharing this one's data, outside the graph."""
-        return Tensor._make(self.array, False, None, 0)
+        return wrap_array(self.array)
 
     def detach_(self):
         """Detach this tensor from the graph in place."""
@@ -172,7 +170,7 @@ class Tensor:
         """``shape``, or the size of dimension ``dim``."""
         if dim is None:
             return self.array.shape
-        return self.array.shape[_dim(dim, self.array.ndim, "size")]
+        return self.array.shape[normalize_dim(dim, self.array.ndim, "size")]
 
     @property
     def ndim(self):
@@ -285,9 +283,22 @@ class Tensor:
     __str__ = __repr__
 
 
-def _dim(dim, ndim, op):
-    """Normalize a possibly negative dimension, with PyTorch's IndexError when out of range."""
+def normalize_dim(dim, ndim, op):
+    """``dim`` as a non-negative axis of an ``ndim``-d tensor, with PyTorch's IndexError (naming
+    ``op``) when out of range."""
     lo, hi = -max(ndim, 1), max(ndim, 1) - 1
     if not lo <= dim <= hi:
         raise IndexError(f"{op}: Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
     return dim + max(ndim, 1) if dim < 0 else dim
+
+
+def wrap_array(array):
+    """A Tensor around ``array`` as it is: shared (no copy), unchecked, a leaf that does not
+    require grad.
+
+    The one constructor glassgrad's own code uses to turn an array it computed (a mask, a
+    gradient, a batch, a loaded weight) into a Tensor. ``array`` must already be a NumPy/CuPy
+    array of a supported dtype; user code calls ``glassgrad.tensor``/``as_tensor``/``from_numpy``,
+    which check and convert."""
+    return Tensor._make(array, False, None, 0)
+

@@ -1,4 +1,5 @@
-"""``glassgrad bench``: time the standard workloads in glassgrad and PyTorch side by side.
+"""``glassgrad bench``: time the standard workloads in glassgrad and PyTorch side by side (the workloads
+are defined in benchmarks/WORKLOADS.md of the glassgrad repository).
 
 Each framework runs in its own process (PyTorch's OpenMP threads slow NumPy's BLAS down when both
 live in one), alternating A B A B; a workload's time is the median over the repetitions of each

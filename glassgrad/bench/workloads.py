@@ -1,4 +1,4 @@
-"""The standard workloads of ``shared/bench/WORKLOADS.md``, written once for both frameworks.
+"""The standard workloads of ``benchmarks/WORKLOADS.md``, written once for both frameworks.
 
 glassgrad follows PyTorch's API, so each workload is one function of a framework namespace
 (``glassgrad`` or ``torch``): the same lines build the same model and training step in both.

@@ -4,14 +4,11 @@ import numbers
 
 import numpy as np
 
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, wrap_array
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 __all__ = ["DataLoader", "default_collate"]
 
-
-def _wrap(array):
-    return Tensor._make(array, False, None, 0)
 
 
 def default_collate(batch):
@@ -35,7 +32,7 @@ def default_collate(batch):
             xp = backend.namespace(elem.array)
         except Exception:
             pass
-        return _wrap(xp.stack([b.array for b in batch]))
+        return wrap_array(xp.stack([b.array for b in batch]))
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "OSU":
             raise TypeError(f"default_collate: batch must contain tensors, numbers, dicts or lists; found "
@@ -44,15 +41,15 @@ def default_collate(batch):
         if len(shapes) != 1:
             raise RuntimeError(f"default_collate: stack expects each array to be equal size, got shapes "
                                f"{sorted(shapes)}; pad the samples or pass a collate_fn")
-        return _wrap(np.stack(batch))
+        return wrap_array(np.stack(batch))
     if isinstance(elem, np.generic):
-        return _wrap(np.array(batch, dtype=elem.dtype))
+        return wrap_array(np.array(batch, dtype=elem.dtype))
     if isinstance(elem, bool):
-        return _wrap(np.array(batch, dtype=np.bool_))
+        return wrap_array(np.array(batch, dtype=np.bool_))
     if isinstance(elem, numbers.Integral):
-        return _wrap(np.array(batch, dtype=np.int64))
+        return wrap_array(np.array(batch, dtype=np.int64))
     if isinstance(elem, numbers.Real):
-        return _wrap(np.array(batch, dtype=np.float64))
+        return wrap_array(np.array(batch, dtype=np.float64))
     if isinstance(elem, (str, bytes)):
         return list(batch)
     if isinstance(elem, collections.abc.Mapping):

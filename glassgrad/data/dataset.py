@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, wrap_array
 from ..random import default_generator
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
@@ -25,9 +25,6 @@ class Dataset:
     def __add__(self, other):
         return ConcatDataset([self, other])
 
-
-def _wrap(array):
-    return Tensor._make(array, False, None, 0)
 
 
 class TensorDataset(Dataset):
@@ -49,16 +46,16 @@ class TensorDataset(Dataset):
         if len(set(sizes)) != 1:
             raise ValueError(f"TensorDataset: size mismatch between tensors: first dimensions {sizes}; "
                              "every tensor needs one row per sample")
-        self.tensors = tuple(t if isinstance(t, Tensor) else _wrap(a) for t, a in zip(tensors, arrays))
+        self.tensors = tuple(t if isinstance(t, Tensor) else wrap_array(a) for t, a in zip(tensors, arrays))
         self._arrays = arrays
 
     def __getitem__(self, index):
-        return tuple(_wrap(a[index]) for a in self._arrays)
+        return tuple(wrap_array(a[index]) for a in self._arrays)
 
     def get_batch(self, indices):
         """The collated batch for ``indices`` (one fancy index per tensor)."""
         idx = np.asarray(indices, dtype=np.int64)
-        return [_wrap(a[idx]) for a in self._arrays]
+        return [wrap_array(a[idx]) for a in self._arrays]
 
     def __len__(self):
         return self._arrays[0].shape[0]

@@ -14,7 +14,7 @@ import tarfile
 
 import numpy as np
 
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import wrap_array
 from .cifar import read_cifar10_batch
 from .dataset import Dataset, TensorDataset
 from .download import DownloadError, download_url, missing_files_message
@@ -22,9 +22,6 @@ from .idx import read_idx
 
 __all__ = ["MNIST", "FashionMNIST", "CIFAR10", "CSVDataset", "load_digits", "ArrayDataset"]
 
-
-def _wrap(array):
-    return Tensor._make(array, False, None, 0)
 
 
 class ArrayDataset(Dataset):
@@ -56,8 +53,8 @@ class ArrayDataset(Dataset):
     def _get_batch(self, indices):
         idx = np.asarray(indices, dtype=np.int64)
         x = self.data[idx]
-        x = _wrap(x) if self.transform is None else self.transform.batched(x)
-        return [x, _wrap(self.targets[idx])]
+        x = wrap_array(x) if self.transform is None else self.transform.batched(x)
+        return [x, wrap_array(self.targets[idx])]
 
 
 class _IDXImages(ArrayDataset):
@@ -341,4 +338,4 @@ def load_digits(as_images=False):
     x = (bunch.data / 16.0).astype(np.float32)
     if as_images:
         x = x.reshape(-1, 1, 8, 8)
-    return TensorDataset(_wrap(np.ascontiguousarray(x)), _wrap(bunch.target.astype(np.int64)))
+    return TensorDataset(wrap_array(np.ascontiguousarray(x)), wrap_array(bunch.target.astype(np.int64)))

@@ -5,7 +5,7 @@ once (first dimension = samples), which the built-in datasets use for fast loadi
 """
 import numpy as np
 
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, wrap_array
 
 __all__ = ["Compose", "ToTensor", "Normalize", "Standardize", "Lambda", "to_float_chw"]
 
@@ -13,9 +13,6 @@ __all__ = ["Compose", "ToTensor", "Normalize", "Standardize", "Lambda", "to_floa
 def _array(x):
     return x.detach().array if isinstance(x, Tensor) else np.asarray(x)
 
-
-def _wrap(array):
-    return Tensor._make(array, False, None, 0)
 
 
 def to_float_chw(images):
@@ -70,11 +67,11 @@ class ToTensor:
         a = _array(image)
         if a.ndim not in (2, 3):
             raise ValueError(f"ToTensor: expected an image of shape (H, W) or (H, W, C), got {a.shape}")
-        return _wrap(to_float_chw(a[None])[0])
+        return wrap_array(to_float_chw(a[None])[0])
 
     def batched(self, images):
         """A batch (N, H, W[, C]) -> (N, C, H, W)."""
-        return _wrap(to_float_chw(_array(images)))
+        return wrap_array(to_float_chw(_array(images)))
 
     def __repr__(self):
         return "ToTensor()"
@@ -113,12 +110,12 @@ class Normalize:
         a = _array(x)
         if a.ndim < 3:
             raise ValueError(f"Normalize: expected a tensor image of shape (C, H, W), got {a.shape}")
-        return _wrap(self._apply(a, -3))
+        return wrap_array(self._apply(a, -3))
 
     def batched(self, x):
         """A batch (N, C, H, W)."""
         a = _array(x)
-        return _wrap(self._apply(a, 1))
+        return wrap_array(self._apply(a, 1))
 
     def __repr__(self):
         return f"Normalize(mean={self.mean.tolist()}, std={self.std.tolist()})"
@@ -170,14 +167,14 @@ class Standardize:
         if a.shape != self.mean.shape and not self.per_channel:
             raise ValueError(f"Standardize: sample shape {a.shape} differs from the fitted shape {self.mean.shape}")
         dtype = a.dtype if a.dtype.kind == "f" else np.float32
-        return _wrap(((a - self.mean) / (self.std + self.eps)).astype(dtype))
+        return wrap_array(((a - self.mean) / (self.std + self.eps)).astype(dtype))
 
     def batched(self, x):
         """A batch of samples along the first dimension."""
         self._check()
         a = _array(x)
         dtype = a.dtype if a.dtype.kind == "f" else np.float32
-        return _wrap(((a - self.mean[None]) / (self.std[None] + self.eps)).astype(dtype))
+        return wrap_array(((a - self.mean[None]) / (self.std[None] + self.eps)).astype(dtype))
 
     def state_dict(self):
         """The fitted statistics (arrays)."""

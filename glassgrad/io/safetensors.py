@@ -26,7 +26,7 @@ import stat
 
 import numpy as np
 
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, wrap_array
 
 __all__ = ["save_file", "load_file", "save", "load", "read_metadata", "load_file_with_metadata"]
 
@@ -326,7 +326,7 @@ def load_file(filename, device="cpu"):
     """
     buffer, name = _read(filename)
     arrays, _ = _decode(buffer, name)
-    out = {k: Tensor._make(a, False, None, 0) for k, a in arrays.items()}
+    out = {k: wrap_array(a) for k, a in arrays.items()}
     if device not in (None, "cpu"):
         out = {k: t.to(device) for k, t in out.items()}
     return out
@@ -335,7 +335,7 @@ def load_file(filename, device="cpu"):
 def load(data):
     """Decode safetensors ``bytes`` into a dict of name -> Tensor."""
     arrays, _ = _decode(memoryview(data), "safetensors bytes")
-    return {k: Tensor._make(a, False, None, 0) for k, a in arrays.items()}
+    return {k: wrap_array(a) for k, a in arrays.items()}
 
 
 def read_metadata(filename):

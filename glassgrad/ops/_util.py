@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import backend
-from ..autograd.tensor import Tensor, _dim
+from ..autograd.tensor import Tensor, normalize_dim, wrap_array
 
 
 def array_of(x):
@@ -140,8 +140,8 @@ def normalize_dims(dim, ndim, op):
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, (int, np.integer)):
-        return (_dim(int(dim), ndim, op),)
-    dims = tuple(sorted(_dim(int(d), ndim, op) for d in dim))
+        return (normalize_dim(int(dim), ndim, op),)
+    dims = tuple(sorted(normalize_dim(int(d), ndim, op) for d in dim))
     if len(set(dims)) != len(dims):
         raise RuntimeError(f"{op}: dim {tuple(dim)} appears multiple times in the list of dims")
     return dims
@@ -152,8 +152,6 @@ def as_tensor(x, like=None):
     if isinstance(x, Tensor):
         return x
     if like is not None and not hasattr(x, "dtype"):
-        return Tensor._make(np.asarray(x, dtype=promote_types(like.array, x)), False, None, 0)
+        return wrap_array(np.asarray(x, dtype=promote_types(like.array, x)))
     return Tensor(x)
 
-
-normalize_dim = _dim

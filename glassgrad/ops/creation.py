@@ -3,7 +3,7 @@ tuple, keyword ``dtype``, ``device``, ``requires_grad`` and (for random ones) ``
 import numpy as np
 
 from .. import backend
-from ..autograd.tensor import Tensor, _as_array
+from ..autograd.tensor import _as_array, Tensor, wrap_array
 from ..random import rng_of
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange", "linspace", "eye", "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal"]
@@ -33,7 +33,7 @@ def _finish(array, dtype, device, requires_grad):
         array = array.astype(np.dtype(dtype), copy=False)
     if device is not None:
         array = backend.move(array, device)
-    t = Tensor._make(array, False, None, 0)
+    t = wrap_array(array)
     if requires_grad:
         t.requires_grad = True
     return t
@@ -58,7 +58,7 @@ def from_numpy(array):
     """A tensor sharing memory with the NumPy array ``array`` (its dtype is kept)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray, got {type(array).__name__}")
-    return Tensor._make(array, False, None, 0)
+    return wrap_array(array)
 
 
 def _filled(fill):

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import backend, parallel
 from ..autograd.function import Function
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, wrap_array
 from ._util import raw_grad_to, array_of, binary_arrays, broadcast_shapes, grad_for, grad_meta, grad_to, promote_types
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "remainder",
@@ -28,7 +28,7 @@ def _needs(t):
 
 
 def _zeros_like(t):
-    return Tensor._make(np.zeros_like(t.array), False, None, 0)
+    return wrap_array(np.zeros_like(t.array))
 
 
 def _shapes_error(op, *arrays):
@@ -602,7 +602,7 @@ def where(condition, input=None, other=None):
     """Elements of ``input`` where ``condition`` else of ``other``, broadcasting; ``where(cond)``
     alone gives the indices of the true elements, like ``nonzero(as_tuple=True)``."""
     if input is None and other is None:
-        return tuple(Tensor._make(i.astype(np.int64), False, None, 0) for i in np.nonzero(array_of(condition)))
+        return tuple(wrap_array(i.astype(np.int64)) for i in np.nonzero(array_of(condition)))
     return Where.apply(condition, input, other)
 
 
@@ -688,7 +688,7 @@ def _compare(ufunc, name, none_result=None):
             return none_result
         a, b = binary_arrays(input, other)
         try:
-            return Tensor._make(np.asarray(ufunc(a, b)), False, None, 0)
+            return wrap_array(np.asarray(ufunc(a, b)))
         except ValueError:
             _shapes_error(name, a, b)
             raise
@@ -713,7 +713,7 @@ def _bitwise(ufunc, name):
         a, b = binary_arrays(x, y)
         if np.result_type(a, b).kind not in "biu":
             raise TypeError(f"{name}: only integer and bool tensors are supported, got {np.result_type(a, b)}")
-        return Tensor._make(np.asarray(ufunc(a, b)), False, None, 0)
+        return wrap_array(np.asarray(ufunc(a, b)))
     fn.__name__ = name
     fn.__doc__ = f"Element-wise ``{name}`` of integer or bool tensors (``&``, ``|``, ``^``)."
     return fn
@@ -729,27 +729,27 @@ def bitwise_not(x):
     a = array_of(x)
     if a.dtype.kind not in "biu":
         raise TypeError(f"bitwise_not: only integer and bool tensors are supported, got {a.dtype}")
-    return Tensor._make(np.invert(a), False, None, 0)
+    return wrap_array(np.invert(a))
 
 
 def logical_not(input):
     """Element-wise not, as a bool tensor."""
-    return Tensor._make(np.asarray(np.logical_not(array_of(input))), False, None, 0)
+    return wrap_array(np.asarray(np.logical_not(array_of(input))))
 
 
 def isnan(input):
     """True where ``input`` is NaN."""
-    return Tensor._make(np.asarray(np.isnan(input.array)), False, None, 0)
+    return wrap_array(np.asarray(np.isnan(input.array)))
 
 
 def isinf(input):
     """True where ``input`` is +inf or -inf."""
-    return Tensor._make(np.asarray(np.isinf(input.array)), False, None, 0)
+    return wrap_array(np.asarray(np.isinf(input.array)))
 
 
 def isfinite(input):
     """True where ``input`` is neither NaN nor infinite."""
-    return Tensor._make(np.asarray(np.isfinite(input.array)), False, None, 0)
+    return wrap_array(np.asarray(np.isfinite(input.array)))
 
 
 # ---- dtype conversion --------------------------------------------------------------------------

@@ -20,8 +20,8 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.grad_mode import state
-from ..autograd.tensor import Tensor, _dim
-from ._util import array_of, grad_meta, grad_to
+from ..autograd.tensor import Tensor, wrap_array
+from ._util import array_of, grad_meta, grad_to, normalize_dim
 
 __all__ = ["gather", "scatter", "scatter_add", "index_select", "index_add", "index_fill", "index_put",
            "masked_fill", "masked_select", "take_along_dim", "nonzero", "argwhere", "one_hot"]
@@ -334,7 +334,7 @@ def _dim_args(op, x, dim, index, src=None):
     """Checks shared by gather/scatter (dims, dtypes, sizes, bounds) for an input with dims.
     Returns (dim, key)."""
     _check_index_dtype(op, index)
-    d = _dim(dim, x.ndim, op)
+    d = normalize_dim(dim, x.ndim, op)
     idx = index.array
     if idx.ndim != x.ndim:
         raise RuntimeError(f"{op}(): Index tensor must have the same number of dimensions as input tensor "
@@ -355,7 +355,7 @@ def _dim_args(op, x, dim, index, src=None):
 
 def _scalar_case(op, x, dim, index):
     """gather/scatter on a 0-d input work on it as a 1-element vector."""
-    _dim(dim, 0, op)
+    normalize_dim(dim, 0, op)
     _check_index_dtype(op, index)
     if index.ndim > 1:
         raise RuntimeError(f"{op}(): Index tensor must have the same number of dimensions as input tensor "
@@ -425,7 +425,7 @@ def take_along_dim(input, indices, dim=None):
         if input.ndim != indices.ndim:
             raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, "
                                f"but got {input.ndim} dimensions for input, and {indices.ndim} dimensions for indices")
-        d = _dim(dim, input.ndim, "take_along_dim")
+        d = normalize_dim(dim, input.ndim, "take_along_dim")
     xs, ids = list(input.shape), list(indices.shape)
     for k in range(input.ndim):
         if k != d and xs[k] != ids[k] and 1 not in (xs[k], ids[k]):
@@ -445,7 +445,7 @@ def take_along_dim(input, indices, dim=None):
         idx = xp.where(idx < 0, idx + n, idx)
     if i_shape != tuple(ids):
         idx = xp.broadcast_to(idx, i_shape)
-    return gather(input, d, _no_grad(idx))
+    return gather(input, d, wrap_array(idx))
 
 
 # ---- index_select / index_add / index_fill / index_put -----------------------------------------
@@ -455,7 +455,7 @@ def _dim_index(op, x, dim, index):
     _check_index_dtype(op, index)
     if index.ndim > 1:
         raise IndexError(f"{op}(): Index is supposed to be a vector, got shape {tuple(index.shape)}")
-    d = _dim(dim, x.ndim, op)
+    d = normalize_dim(dim, x.ndim, op)
     idx = index.array.reshape(-1)
     if x.ndim == 0:
         if idx.size != 1:
@@ -540,7 +540,7 @@ class MaskedFill(Function):
         dx = grad_to(MaskedFill.apply(dy, mask, 0), ctx.xmeta) if ctx.xmeta else None
         dv = None
         if ctx.vmeta is not None:
-            keep = Tensor._make(~mask.array, False, None, 0)
+            keep = wrap_array(~mask.array)
             dv = grad_to(MaskedFill.apply(dy, keep, 0).sum(), ctx.vmeta)
         return dx, None, dv
 
@@ -588,18 +588,14 @@ def masked_select(input, mask):
 
 
 # ---- integer results (no gradient) --------------------------------------------------------------
-def _no_grad(array):
-    return Tensor._make(array, False, None, 0)
-
-
 def nonzero(input, *, as_tuple=False):
     """Positions of the non-zero elements: an int64 tensor of shape (count, ndim), or with
     ``as_tuple=True`` one 1-D tensor per dimension (a 0-d input counts as 1-D)."""
     a = input.array
     xp = backend.namespace(a)
     if as_tuple:
-        return tuple(_no_grad(i.astype(np.int64)) for i in xp.nonzero(xp.atleast_1d(a)))
-    return _no_grad(xp.argwhere(a).astype(np.int64))
+        return tuple(wrap_array(i.astype(np.int64)) for i in xp.nonzero(xp.atleast_1d(a)))
+    return wrap_array(xp.argwhere(a).astype(np.int64))
 
 
 def argwhere(input):
@@ -625,7 +621,7 @@ def one_hot(tensor, num_classes=-1):
         if int(a.max()) >= num_classes:
             raise RuntimeError(f"Class values must be smaller than num_classes ({num_classes}); the largest is "
                                f"{int(a.max())}.")
-    return _no_grad((a[..., None] == xp.arange(num_classes)).astype(np.int64))
+    return wrap_array((a[..., None] == xp.arange(num_classes)).astype(np.int64))
 
 
 # ---- Tensor methods ----------------------------------------------------------------------------

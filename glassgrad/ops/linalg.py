@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import backend, parallel
 from ..autograd.function import Function
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, wrap_array
 from ._util import sum_to
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "inner", "outer", "einsum"]
@@ -92,7 +92,7 @@ class MatMul(Function):
         if x.ndim == 2 and y.ndim == 2:
             need_x, need_y = ctx.needs_input_grad[:2]
             return (parallel.matmul(dz, y.T) if need_x else None), (parallel.matmul(x.T, dz) if need_y else None)
-        return MatMul.backward(ctx, Tensor._make(dz, False, None, 0))
+        return MatMul.backward(ctx, wrap_array(dz))
 
 
 def matmul(input, other):
@@ -284,12 +284,12 @@ class Einsum(Function):
                     f = next(spare)
                     target += f
                     extra_terms.append(c + f)
-                    extra.append(Tensor._make(xp.eye(x.shape[k], dtype=x.dtype), False, None, 0))
+                    extra.append(wrap_array(xp.eye(x.shape[k], dtype=x.dtype)))
                 else:
                     target += c
                     if c not in elsewhere:
                         extra_terms.append(c)
-                        extra.append(Tensor._make(xp.ones(x.shape[k], dtype=x.dtype), False, None, 0))
+                        extra.append(wrap_array(xp.ones(x.shape[k], dtype=x.dtype)))
             if extra or target != kept:
                 g = _einsum([kept] + extra_terms, target, g, *extra)
             if g.shape != x.shape:  # a subscript broadcast in forward: expand or sum back to x's size

@@ -13,7 +13,7 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.grad_mode import state
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, wrap_array
 from ..random import rng_of
 from ._util import array_of, grad_meta, grad_to
 
@@ -209,7 +209,7 @@ def random_(self, *args, generator=None, **kwargs):
 def bernoulli(input, p=None, *, generator=None):
     """A new tensor of 0/1 draws: 1 with probability ``input`` (elementwise, values in [0, 1]), or
     with probability ``p`` when given. No gradient flows through the draws."""
-    out = Tensor._make(backend.namespace(input.array).zeros_like(input.array), False, None, 0)
+    out = wrap_array(backend.namespace(input.array).zeros_like(input.array))
     return bernoulli_(out, input.detach() if p is None else p, generator=generator)
 
 

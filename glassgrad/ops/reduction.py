@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd.function import Function
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, wrap_array
 from ._util import normalize_dims
 from .elementwise import _zeros_like, exp, where
 
@@ -297,7 +297,7 @@ def _extreme(op, input, dim, keepdim, other, arg, pick):
             idx, values = idx.reshape(()), values.reshape(())
     v = _NODES[op].apply(input, values, mask, (d,) if a.ndim else (), keepdim)
     result = _max_result if op == "max" else _min_result
-    return result(v, Tensor._make(idx.astype(np.int64), False, None, 0))
+    return result(v, wrap_array(idx.astype(np.int64)))
 
 
 def _nan_arg(fn):
@@ -359,13 +359,13 @@ def _arg(op, input, dim, keepdim, arg):
         if a.size == 0:
             raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
         i = np.asarray(arg(a.reshape(-1), axis=0), dtype=np.int64)
-        return Tensor._make(i.reshape((1,) * a.ndim) if keepdim else i, False, None, 0)
+        return wrap_array(i.reshape((1,) * a.ndim) if keepdim else i)
     d = _one_dim(dim, a.ndim, op)
     _nonempty(a, (d,) if a.ndim else (), op, False)
     if a.ndim == 0:
-        return Tensor._make(np.zeros((), np.int64), False, None, 0)
+        return wrap_array(np.zeros((), np.int64))
     i = np.asarray(arg(a, axis=d), dtype=np.int64)
-    return Tensor._make(np.expand_dims(i, d) if keepdim else i, False, None, 0)
+    return wrap_array(np.expand_dims(i, d) if keepdim else i)
 
 
 def argmax(input, dim=None, keepdim=False):
@@ -400,9 +400,9 @@ class ProdOthers(Function):
         (x,) = ctx.saved_tensors
         xt, gt = x.movedim(ctx.dim, -1), dy.movedim(ctx.dim, -1)
         n = xt.shape[-1]
-        eye = Tensor._make(np.eye(n, dtype=np.bool_), False, None, 0)
+        eye = wrap_array(np.eye(n, dtype=np.bool_))
         rows = where(eye, 1.0, xt.unsqueeze(-2).expand(xt.shape[:-1] + (n, n)))  # row i: x with xᵢ = 1
-        off = Tensor._make(1 - np.eye(n, dtype=x.dtype), False, None, 0)
+        off = wrap_array(1 - np.eye(n, dtype=x.dtype))
         grad = (gt.unsqueeze(-1) * ProdOthers.apply(rows, rows.ndim - 1) * off).sum(dim=-2)
         return grad.movedim(-1, ctx.dim)
 
@@ -654,7 +654,7 @@ def _logical_reduce(op, fn, input, dim, keepdim):
     a = input.array
     dims = _dims(dim, a.ndim, op)
     out = fn(a, axis=dims, keepdims=keepdim) if a.ndim else fn(a)
-    return Tensor._make(np.asarray(out, dtype=np.bool_), False, None, 0)
+    return wrap_array(np.asarray(out, dtype=np.bool_))
 
 
 def all(input, dim=None, keepdim=False):

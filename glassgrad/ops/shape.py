@@ -8,8 +8,8 @@ import numpy as np
 
 from .. import backend
 from ..autograd.function import Function
-from ..autograd.tensor import Tensor, _dim
-from ._util import normalize_dims, promote_types, sum_to
+from ..autograd.tensor import Tensor, wrap_array
+from ._util import normalize_dim, normalize_dims, promote_types, sum_to
 
 __all__ = ["reshape", "view", "flatten", "unflatten", "expand", "expand_as", "broadcast_to", "permute",
            "transpose", "swapaxes", "swapdims", "t", "movedim", "moveaxis", "unsqueeze", "squeeze", "cat",
@@ -106,10 +106,10 @@ def flatten(x, start_dim=0, end_dim=-1):
 
     Shape: ``(*x.shape[:start], prod(x.shape[start:end+1]), *x.shape[end+1:])``."""
     if x.ndim == 0:
-        _dim(start_dim, 0, "flatten")
-        _dim(end_dim, 0, "flatten")
+        normalize_dim(start_dim, 0, "flatten")
+        normalize_dim(end_dim, 0, "flatten")
         return Reshape.apply(x, (1,))
-    s, e = _dim(start_dim, x.ndim, "flatten"), _dim(end_dim, x.ndim, "flatten")
+    s, e = normalize_dim(start_dim, x.ndim, "flatten"), normalize_dim(end_dim, x.ndim, "flatten")
     if s > e:
         raise RuntimeError(f"flatten(): start_dim ({start_dim}) cannot come after end_dim ({end_dim}) for "
                            f"input of shape {tuple(x.shape)}")
@@ -122,7 +122,7 @@ def unflatten(x, dim, sizes):
     """``x`` with dimension ``dim`` split into ``sizes`` (one may be -1).
 
     Shape: ``(*x.shape[:dim], *sizes, *x.shape[dim+1:])``."""
-    d = _dim(dim, x.ndim, "unflatten")
+    d = normalize_dim(dim, x.ndim, "unflatten")
     sizes = tuple(int(n) for n in sizes)
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
@@ -137,7 +137,7 @@ def unflatten(x, dim, sizes):
 
 def unsqueeze(x, dim):
     """``x`` with a size-1 dimension inserted at ``dim`` (in ``[-x.ndim-1, x.ndim]``)."""
-    d = _dim(dim, x.ndim + 1, "unsqueeze")
+    d = normalize_dim(dim, x.ndim + 1, "unsqueeze")
     return Reshape.apply(x, x.shape[:d] + (1,) + x.shape[d:])
 
 
@@ -148,7 +148,7 @@ def squeeze(x, dim=None):
     if dim is None:
         dims = {i for i, n in enumerate(shape) if n == 1}
     else:
-        dims = {_dim(int(d), x.ndim, "squeeze") for d in ((dim,) if isinstance(dim, (int, np.integer)) else dim)}
+        dims = {normalize_dim(int(d), x.ndim, "squeeze") for d in ((dim,) if isinstance(dim, (int, np.integer)) else dim)}
         dims = {d for d in dims if x.ndim and shape[d] == 1}
     return Reshape.apply(x, tuple(n for i, n in enumerate(shape) if i not in dims))
 
@@ -211,7 +211,7 @@ class Permute(Function):
         if len(dims) != a.ndim:
             raise RuntimeError(f"permute(): the number of dims ({len(dims)}) must equal the number of dimensions "
                                f"of the input ({a.ndim}, shape {tuple(a.shape)}); got dims {list(dims)}")
-        dims = tuple(_dim(d, a.ndim, "permute") for d in dims)
+        dims = tuple(normalize_dim(d, a.ndim, "permute") for d in dims)
         if len(set(dims)) != len(dims):
             raise RuntimeError(f"permute(): duplicate dims are not allowed, got {list(dims)}")
         ctx.inverse = tuple(int(i) for i in np.argsort(dims))
@@ -234,7 +234,7 @@ def permute(x, *dims):
 def transpose(x, dim0, dim1):
     """``x`` with dimensions ``dim0`` and ``dim1`` swapped (a view)."""
     n = x.ndim
-    d0, d1 = _dim(dim0, n, "transpose"), _dim(dim1, n, "transpose")
+    d0, d1 = normalize_dim(dim0, n, "transpose"), normalize_dim(dim1, n, "transpose")
     if n == 0:
         return Permute.apply(x, ())
     order = list(range(n))
@@ -262,8 +262,8 @@ def movedim(x, source, destination):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
                            f"contain the same number of dims as destination ({list(dst)} dims)")
     n = x.ndim
-    src = tuple(_dim(int(d), n, "movedim") for d in src)
-    dst = tuple(_dim(int(d), n, "movedim") for d in dst)
+    src = tuple(normalize_dim(int(d), n, "movedim") for d in src)
+    dst = tuple(normalize_dim(int(d), n, "movedim") for d in dst)
     for name, ds in (("source", src), ("destination", dst)):
         if len(set(ds)) != len(ds):
             raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(ds)})")
@@ -316,7 +316,7 @@ class Cat(Function):
             if arrays[i].ndim == 0:
                 raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated; "
                                    "unsqueeze it first (x.unsqueeze(0)) or use stack")
-        d = _dim(dim, ref.ndim, "cat")
+        d = normalize_dim(dim, ref.ndim, "cat")
         for i in used:
             a = arrays[i]
             if a.ndim != ref.ndim:
@@ -349,7 +349,7 @@ class Cat(Function):
                 g = next(pieces)
                 grads.append(g if g.dtype == dtype else g.to(dtype))
             else:
-                grads.append(Tensor._make(backend.namespace(dy.array).zeros(shape, dtype), False, None, 0))
+                grads.append(wrap_array(backend.namespace(dy.array).zeros(shape, dtype)))
         return tuple(grads)
 
 
@@ -373,7 +373,7 @@ def stack(tensors, dim=0):
         if x.shape != shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 "
                                f"and {list(x.shape)} at entry {i}")
-    d = _dim(dim, len(shape) + 1, "stack")
+    d = normalize_dim(dim, len(shape) + 1, "stack")
     return Cat.apply(*[Reshape.apply(x, shape[:d] + (1,) + shape[d:]) for x in tensors], dim=d)
 
 
@@ -398,7 +398,7 @@ def split(x, split_size_or_sections, dim=0):
     Returns a tuple of views."""
     if x.ndim == 0:
         raise RuntimeError("split: the input must have at least one dimension, got a 0-d tensor")
-    d = _dim(dim, x.ndim, "split")
+    d = normalize_dim(dim, x.ndim, "split")
     n = x.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
         s = int(split_size_or_sections)
@@ -422,7 +422,7 @@ def chunk(x, chunks, dim=0):
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     if x.ndim == 0:
         raise RuntimeError("chunk: the input must have at least one dimension, got a 0-d tensor")
-    n = x.shape[_dim(dim, x.ndim, "chunk")]
+    n = x.shape[normalize_dim(dim, x.ndim, "chunk")]
     return split(x, -(-n // chunks), dim)
 
 
@@ -444,7 +444,7 @@ def unbind(x, dim=0):
     """The slices of ``x`` along ``dim``, as a tuple of tensors without that dimension."""
     if x.ndim == 0:
         raise IndexError(f"unbind: dimension specified as {dim} but the tensor has no dimensions")
-    return Unbind.apply(x, _dim(dim, x.ndim, "unbind"))
+    return Unbind.apply(x, normalize_dim(dim, x.ndim, "unbind"))
 
 
 # ---- padding and cropping ----------------------------------------------------------------------
@@ -475,7 +475,7 @@ class ConstantPad(Function):
 
 def narrow(x, dim, start, length):
     """The elements ``start .. start+length-1`` of ``x`` along ``dim`` (``start`` may be negative)."""
-    d = _dim(dim, x.ndim, "narrow")
+    d = normalize_dim(dim, x.ndim, "narrow")
     n = x.shape[d]
     if not -n <= start <= n:
         raise IndexError(f"narrow: start ({start}) out of range for dimension {d} of size {n} (shape "
@@ -618,7 +618,7 @@ def roll(x, shifts, dims=None):
     dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
     if len(shifts) != len(dims) or not dims:
         raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims: {len(dims)}")
-    dims = tuple(_dim(int(d), x.ndim, "roll") for d in dims)
+    dims = tuple(normalize_dim(int(d), x.ndim, "roll") for d in dims)
     return Roll.apply(x, shifts, dims)
 
 

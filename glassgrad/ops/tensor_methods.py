@@ -7,10 +7,10 @@ import numpy as np
 
 from ..autograd.grad_mode import state
 from ..autograd.tensor import Tensor
-from . import creation, elementwise, linalg, reduction, shape
+from . import creation, elementwise, indexing, linalg, random_ops, reduction, shape
 from ._util import promote_types
 
-_MODULES = (elementwise, reduction, shape, linalg, creation)
+_MODULES = (elementwise, reduction, shape, linalg, indexing, random_ops)
 
 
 def _reflected(fn):
@@ -138,21 +138,9 @@ _INPLACE_METHODS = ("add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log
 
 def _gather_methods():
     methods = {}
-    for module in _MODULES + _extra_modules():
-        methods.update(getattr(module, "METHODS", {}))
+    for module in _MODULES:
+        methods.update(module.METHODS)
     return methods
-
-
-def _extra_modules():
-    mods = []
-    import importlib
-    for name in ("indexing", "random_ops"):
-        try:
-            mods.append(importlib.import_module(f"{__package__}.{name}"))
-        except ModuleNotFoundError as e:
-            if e.name != f"{__package__}.{name}":
-                raise
-    return tuple(mods)
 
 
 def bind():

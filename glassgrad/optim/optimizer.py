@@ -11,7 +11,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad, no_grad
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, wrap_array
 
 __all__ = ["Optimizer", "required"]
 
@@ -198,11 +198,11 @@ class Optimizer:
 
     @staticmethod
     def _zeros(p, fill=0.0):
-        return Tensor._make(np.full_like(p.array, fill), False, None, 0)
+        return wrap_array(np.full_like(p.array, fill))
 
     @staticmethod
     def _new_step():
-        return Tensor._make(np.zeros((), np.float32), False, None, 0)
+        return wrap_array(np.zeros((), np.float32))
 
     # ---- state dict ----------------------------------------------------------------------------
     def state_dict(self):
@@ -260,7 +260,7 @@ class Optimizer:
                             array = array.reshape(p.array.shape)
                     if name == "step" and array.dtype != np.float32:
                         array = array.astype(np.float32)
-                    loaded[name] = Tensor._make(array, False, None, 0)
+                    loaded[name] = wrap_array(array)
                 else:
                     loaded[name] = copy.deepcopy(value)
             new_state[p] = loaded
@@ -275,5 +275,5 @@ class Optimizer:
 
 def _copy_value(v):
     if isinstance(v, Tensor):
-        return Tensor._make(v.array.copy(), False, None, 0)
+        return wrap_array(v.array.copy())
     return copy.deepcopy(v)

@@ -1,7 +1,7 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov momentum and L2 weight decay."""
 import numpy as np
 
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import wrap_array
 from ._checks import check_nonneg
 from .optimizer import Optimizer
 
@@ -44,7 +44,7 @@ class SGD(Optimizer):
                 state = self.state[p]
                 buf = state.get("momentum_buffer")
                 if buf is None:
-                    buf = state["momentum_buffer"] = Tensor._make(d.copy(), False, None, 0)
+                    buf = state["momentum_buffer"] = wrap_array(d.copy())
                 else:
                     b = buf.array
                     b *= momentum

@@ -124,8 +124,8 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, logs=None):
         if self.restore_best_weights and self.best_weights is not None:
-            from ..autograd.tensor import Tensor
-            self.trainer.model.load_state_dict({k: Tensor._make(v, False, None, 0) for k, v in self.best_weights.items()})
+            from ..autograd.tensor import wrap_array
+            self.trainer.model.load_state_dict({k: wrap_array(v) for k, v in self.best_weights.items()})
             if self.verbose:
                 self.trainer.message(f"restored the weights of epoch {self.best_epoch + 1} ({self.monitor} {self.best:.4f})")
 

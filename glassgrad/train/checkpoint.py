@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from .. import random as _random
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, wrap_array
 from ..io.safetensors import MAX_HEADER_DEPTH, json_depth, load_file_with_metadata, save_file
 
 __all__ = ["save_checkpoint", "load_checkpoint", "read_checkpoint_metadata", "FORMAT"]
@@ -79,7 +79,7 @@ def _decode_tensor(obj):
     values = np.asarray(obj["__tensor__"], dtype=dtype)  # no bigger than the file's own text
     if values.size != math.prod(shape):
         raise ValueError(f"a stored tensor of shape {shape} holds {values.size} values")
-    return Tensor._make(values.reshape(shape), False, None, 0)
+    return wrap_array(values.reshape(shape))
 
 
 def _decode(obj):
@@ -191,9 +191,6 @@ def read_checkpoint_metadata(path):
     return _read(path)[2]
 
 
-def _wrap(a):
-    return Tensor._make(a, False, None, 0)
-
 
 def load_checkpoint(path, model=None, optimizer=None, scheduler=None, strict=True, restore_rng=True):
     """Restore a checkpoint written by ``save_checkpoint`` into the given objects.
@@ -220,7 +217,7 @@ def load_checkpoint(path, model=None, optimizer=None, scheduler=None, strict=Tru
 
 def _load(path, tensors, raw, meta, model, optimizer, scheduler, strict, restore_rng):
     if model is not None:
-        state = {k[len("model."):]: _wrap(v) for k, v in tensors.items() if k.startswith("model.")}
+        state = {k[len("model."):]: wrap_array(v) for k, v in tensors.items() if k.startswith("model.")}
         if not state and strict:
             raise ValueError(f"{path}: the checkpoint holds no model weights (no 'model.*' tensors)")
         model.load_state_dict(state, strict=strict)
@@ -238,7 +235,7 @@ def _load(path, tensors, raw, meta, model, optimizer, scheduler, strict, restore
             prefix = f"optim.state.{key}."
             for name, value in tensors.items():
                 if name.startswith(prefix):
-                    slots[name[len(prefix):]] = _wrap(value)
+                    slots[name[len(prefix):]] = wrap_array(value)
             state[key] = slots
         sd = {"state": state, "param_groups": info["param_groups"]}
         sd.update(info.get("other", {}))
@@ -262,7 +259,7 @@ def _load(path, tensors, raw, meta, model, optimizer, scheduler, strict, restore
             kind, pos, has_gauss, cached = meta["rng.numpy"]
             np.random.set_state((kind, tensors["rng.numpy"], pos, has_gauss, cached))
     extra = dict(meta.get("extra") or {})
-    extra.update({k[len("extra."):]: _wrap(v) for k, v in tensors.items() if k.startswith("extra.")})
+    extra.update({k[len("extra."):]: wrap_array(v) for k, v in tensors.items() if k.startswith("extra.")})
     out = {"epoch": meta.get("epoch"), "extra": extra, "metadata": raw}
     if "position" in meta:
         out["position"] = _position(meta["position"], tensors, meta.get("epoch"), path)

@@ -5,8 +5,8 @@ import math
 import numpy as np
 
 from ..autograd.grad_mode import no_grad
+from ..autograd.tensor import Tensor, wrap_array
 from ..random import get_rng_state, set_rng_state
-from ..autograd.tensor import Tensor
 from .callbacks import Callback, LRSchedulerCallback, ModelCheckpoint
 from .history import History
 from .metrics import get_metric
@@ -123,7 +123,7 @@ def predict(model, data, batch_size=256, device=None):
         with no_grad():
             if isinstance(data, (Tensor, np.ndarray)):
                 x = data if isinstance(data, Tensor) else Tensor(data)
-                batches = ((Tensor._make(x.array[i:i + batch_size], False, None, 0),)
+                batches = ((wrap_array(x.array[i:i + batch_size]),)
                            for i in range(0, x.shape[0], batch_size))
             else:
                 batches = ((tuple(b[:-1]) if isinstance(b, (list, tuple)) and len(b) >= 2 else
@@ -135,7 +135,7 @@ def predict(model, data, batch_size=256, device=None):
         model.train(was_training)
     if not outs:
         raise ValueError("predict: no inputs")
-    return Tensor._make(np.concatenate(outs), False, None, 0)
+    return wrap_array(np.concatenate(outs))
 
 
 def fit(model, optimizer, loss_fn, train_loader, val_loader=None, epochs=1, metrics=("accuracy",), callbacks=(),

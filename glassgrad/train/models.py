@@ -10,7 +10,8 @@ __all__ = ["mlp", "cnn", "build_model", "model_config", "validate_config", "coun
 def mlp(in_features=784, num_classes=10, hidden=(512, 256)):
     """Flatten, then Linear-ReLU per hidden width, then Linear to ``num_classes`` logits.
 
-    With the defaults this is W_MLP: Linear(784,512)-ReLU-Linear(512,256)-ReLU-Linear(256,10).
+    With the defaults this is W_MLP (benchmarks/WORKLOADS.md): Linear(784,512)-ReLU-Linear(512,256)-
+    ReLU-Linear(256,10).
 
     Shape:
         - Input: (N, *) with prod(*) = in_features.
@@ -25,8 +26,8 @@ def mlp(in_features=784, num_classes=10, hidden=(512, 256)):
 
 
 def cnn(in_channels=1, num_classes=10, image_size=28):
-    """W_CNN: Conv2d(C,32,3,pad 1)-ReLU-MaxPool(2)-Conv2d(32,64,3,pad 1)-ReLU-MaxPool(2)-Flatten-
-    Linear(64*(S/4)^2,128)-ReLU-Linear(128,num_classes).
+    """W_CNN (benchmarks/WORKLOADS.md): Conv2d(C,32,3,pad 1)-ReLU-MaxPool(2)-Conv2d(32,64,3,pad 1)-ReLU-
+    MaxPool(2)-Flatten-Linear(64*(S/4)^2,128)-ReLU-Linear(128,num_classes).
 
     Shape:
         - Input: (N, in_channels, image_size, image_size).

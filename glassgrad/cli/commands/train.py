@@ -21,7 +21,7 @@ def add_arguments(t):
     """The flags of ``train``."""
     t.add_argument("--dataset", choices=DATASETS, help="the data set (required unless --resume)")
     t.add_argument("--data-dir", help="folder with the data files (for csv: the CSV file); not needed for digits")
-    t.add_argument("--model", choices=("mlp", "cnn"), help="mlp (default) or cnn (W_CNN)")
+    t.add_argument("--model", choices=("mlp", "cnn"), help="mlp (default) or cnn: W_MLP and W_CNN of benchmarks/WORKLOADS.md")
     t.add_argument("--epochs", type=positive_int, help="training epochs (default 5)")
     t.add_argument("--lr", type=positive_float,
                    help="learning rate (default 1e-3 for adam/adamw/rmsprop, 1e-2 for sgd/adagrad)")

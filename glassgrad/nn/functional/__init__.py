@@ -1,12 +1,16 @@
-"""``glassgrad.nn.functional`` (``F``): the stateless forms of the layers, activations and losses."""
-from ...ops.elementwise import elu, gelu, leaky_relu, relu, sigmoid, silu, softplus, tanh  # noqa: F401
+"""``glassgrad.nn.functional`` (``F``): the stateless forms of the layers, activations and losses.
+
+The NN kernels (convolution, pooling, normalization, losses, linear maps, dropout, embedding) live
+here, one module per family, each ``Function`` beside the ``F.*`` function that checks its
+arguments. Tensor math (element-wise, reductions, shapes, indexing) lives in ``glassgrad.ops``.
+"""
 from ...ops.indexing import one_hot  # noqa: F401
 from ...ops.shape import pad  # noqa: F401
 from .activation import *  # noqa: F401,F403
-from .conv import *  # noqa: F401,F403
+from .convolution import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
-from .normalization import *  # noqa: F401,F403
-from .pooling import *  # noqa: F401,F403
+from .norm import *  # noqa: F401,F403
+from .pool import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403

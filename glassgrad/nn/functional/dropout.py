@@ -9,7 +9,7 @@ import numpy as np
 
 from ... import backend
 from ...autograd.function import Function
-from ...autograd.tensor import Tensor
+from ...autograd.tensor import wrap_array
 from ...ops.tensor_methods import _inplace
 from ...random import rng_of
 
@@ -43,7 +43,7 @@ def _apply_mask(input, mask_shape, p, inplace, generator):
     else:
         keep = rng_of(generator).random(mask_shape) >= p
         mask = keep.astype(array.dtype) * array.dtype.type(1.0 / (1.0 - p))
-    mask = Tensor._make(backend.move(mask, backend.device_of(array)), False, None, 0)
+    mask = wrap_array(backend.move(mask, backend.device_of(array)))
     if inplace:
         return _inplace(_Masked.apply, "dropout_")(input, mask)
     return _Masked.apply(input, mask)

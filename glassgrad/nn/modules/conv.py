@@ -10,7 +10,7 @@ import numpy as np
 from ...autograd.grad_mode import no_grad
 from ...autograd.tensor import Tensor
 from ...backend import get_default_dtype
-from ...ops.conv import conv2d, conv_transpose2d, ntuple
+from ..functional.convolution import conv2d, conv_transpose2d, ntuple
 from ...ops.creation import rand
 from ..parameter import Parameter
 from .module import Module

@@ -1,5 +1,5 @@
 """nn modules: ``Flatten`` and ``Unflatten`` (reshapes of a range of dims)."""
-from ...autograd.tensor import _dim
+from ...ops._util import normalize_dim
 from .module import Module
 
 __all__ = ["Flatten", "Unflatten"]
@@ -21,8 +21,8 @@ class Flatten(Module):
         shape = tuple(input.shape)
         if not shape:
             return input.reshape(1)
-        start = _dim(self.start_dim, len(shape), "Flatten")
-        end = _dim(self.end_dim, len(shape), "Flatten")
+        start = normalize_dim(self.start_dim, len(shape), "Flatten")
+        end = normalize_dim(self.end_dim, len(shape), "Flatten")
         if start > end:
             raise RuntimeError(f"Flatten: start_dim ({self.start_dim}) cannot come after end_dim ({self.end_dim}) "
                                f"for an input of shape {shape}")
@@ -54,7 +54,7 @@ class Unflatten(Module):
 
     def forward(self, input):
         shape = tuple(input.shape)
-        d = _dim(self.dim, len(shape), "Unflatten")
+        d = normalize_dim(self.dim, len(shape), "Unflatten")
         sizes = list(self.unflattened_size)
         known = 1
         for n in sizes:

@@ -14,7 +14,7 @@ import numpy as np
 from ... import backend
 from ...autograd.function import Function
 from ...autograd.grad_mode import no_grad, state as _grad_state
-from ...autograd.tensor import Tensor
+from ...autograd.tensor import Tensor, wrap_array
 from ..parameter import Parameter
 
 __all__ = ["Module"]
@@ -374,7 +374,7 @@ class Module:
                         p.array = new
                         p._version += 1
                     if p.grad is not None:
-                        p.grad = Tensor._make(convert(p.grad.array), False, None, 0)
+                        p.grad = wrap_array(convert(p.grad.array))
             for name, b in module._buffers.items():
                 if b is not None:
                     new = convert(b.array)

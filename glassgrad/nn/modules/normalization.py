@@ -7,7 +7,7 @@ import numpy as np
 from ...autograd.grad_mode import no_grad
 from ...autograd.tensor import Tensor
 from ...backend import get_default_dtype
-from ...ops.norm import batch_norm, group_norm, layer_norm
+from ..functional.norm import batch_norm, group_norm, layer_norm
 from ..parameter import Parameter
 from .module import Module
 

@@ -4,17 +4,13 @@ import math
 
 import numpy as np
 
-from ...autograd.tensor import Tensor
+from ...autograd.tensor import Tensor, wrap_array
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
 
 
 def _param_list(parameters):
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
-
-
-def _grad_arrays(parameters):
-    return [p.grad.array for p in _param_list(parameters) if p.grad is not None]
 
 
 def _norm(array, norm_type):
@@ -44,7 +40,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
                            "it cannot be clipped. To disable this error and scale the gradients by the non-finite "
                            "norm anyway, set `error_if_nonfinite=False`")
-    return Tensor._make(np.asarray(total, dtype=dtype), False, None, 0)
+    return wrap_array(np.asarray(total, dtype=dtype))
 
 
 def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):

@@ -12,9 +12,9 @@ The backward kernels work on raw arrays and are once-differentiable: differentia
 """
 import numpy as np
 
-from ..autograd.function import Function, once_differentiable
-from ..autograd.grad_mode import no_grad
-from ..backend import namespace
+from ...autograd.function import Function, once_differentiable
+from ...autograd.grad_mode import no_grad
+from ...backend import namespace
 
 __all__ = ["batch_norm", "layer_norm", "group_norm"]
 
@@ -208,5 +208,3 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     pshape = (1, c) + (1,) * (x.ndim - 2)
     return _Normalize.apply(x, weight, bias, (2,), (n, num_groups, -1), pshape, eps)
 
-
-METHODS = {}

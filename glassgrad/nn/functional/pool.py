@@ -8,10 +8,11 @@ transpose are likewise each other's backward.
 """
 import numpy as np
 
-from ..autograd.function import Function
-from ..backend import namespace
-from ..parallel import for_batch
-from .conv import ntuple
+from ...autograd.function import Function
+from ...autograd.tensor import Tensor
+from ...backend import namespace
+from ...parallel import for_batch
+from .convolution import ntuple
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d"]
@@ -245,7 +246,6 @@ def _max_pool(op, x, kernel_size, stride, padding, dilation, ceil_mode, return_i
         y = y.squeeze(0)
     if not return_indices:
         return y
-    from ..autograd.tensor import Tensor
     idx = _flat_indices(arg.array, win).reshape(y.shape)
     return y, Tensor(idx)
 
@@ -360,7 +360,6 @@ def adaptive_avg_pool2d(input, output_size):
 
     Shape: (N, C, H, W) or (C, H, W) -> (N, C, oH, oW).
     """
-    from ..autograd.tensor import Tensor
     _check_input("adaptive_avg_pool2d", input, 2)
     if isinstance(output_size, (int, np.integer)) or output_size is None:
         output_size = (output_size, output_size)
@@ -386,5 +385,3 @@ def adaptive_avg_pool1d(input, output_size):
     size = output_size[0] if isinstance(output_size, (tuple, list)) else output_size
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)
 
-
-METHODS = {}

@@ -13,9 +13,9 @@ with an even kernel pads the extra row/column at the bottom/right, like PyTorch)
 """
 import numpy as np
 
-from ..autograd.function import Function
-from ..backend import namespace
-from ..parallel import for_batch
+from ...autograd.function import Function
+from ...backend import namespace
+from ...parallel import for_batch
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -465,5 +465,3 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
                           output_padding, groups, dilation, 1)
     return y.squeeze(2)
 
-
-METHODS = {}
