@@ -1,20 +1,26 @@
-"""The benchmark harness: the workloads build the same models in both frameworks, and
-``glassgrad bench --json`` writes the figures other tools read."""
+"""The benchmark harness: the suites build the same models in both frameworks, each framework's
+worker imports nothing of the other, and ``glassgrad bench --json`` writes the figures other
+tools read."""
 import json
+import os
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 import torch
 
 import glassgrad
 from glassgrad import nn, optim
+from glassgrad.bench import harness, layers, tiny
 from glassgrad.bench.workloads import WORKLOADS, make_step
 from glassgrad.cli import main
 
 
 @pytest.mark.parametrize("workload", sorted(WORKLOADS))
 def test_workloads_match_between_frameworks(workload):
-    ours = WORKLOADS[workload](glassgrad, nn, optim)
-    theirs = WORKLOADS[workload](torch, torch.nn, torch.optim)
+    ours = WORKLOADS[workload].glassgrad(glassgrad, nn, optim)
+    theirs = WORKLOADS[workload].torch(torch, torch.nn, torch.optim)
     shapes = [tuple(p.shape) for p in ours[0].parameters()]
     assert shapes == [tuple(p.shape) for p in theirs[0].parameters()]
     assert tuple(ours[0](ours[3]).shape) == tuple(theirs[0](theirs[3]).shape)
@@ -26,6 +32,46 @@ def test_a_step_lowers_the_loss():
     for _ in range(50):
         last = step().item()
     assert last < first
+
+
+def test_raw_tiny_does_the_same_work_in_both_frameworks():
+    ours = tiny.make_step(glassgrad, nn, optim)
+    theirs = tiny.make_step(torch, torch.nn, torch.optim)
+    for _ in range(3):
+        np.testing.assert_allclose(ours().item(), theirs().item(), rtol=1e-5)
+
+
+@pytest.mark.parametrize("case", ["pool1", "pool2"])
+def test_layer_cases_do_the_same_work_in_both_frameworks(case):
+    results = []
+    for fw in (glassgrad, torch):
+        layer, x, g = layers.build(fw, fw.nn, case)
+        layer(x).backward(g)
+        results.append(x.grad.numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
+
+
+def _worker_imports(framework, env=None):
+    """The worker's JSON result and the modules its process imported (``python -X importtime``)."""
+    cmd = [sys.executable, "-X", "importtime", harness.WORKER, "--framework", framework, "--suite", "workloads",
+           "--case", "W_TINY", "--warmup", "0", "--steps", "1"]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    modules = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    return json.loads(done.stdout.strip().splitlines()[-1]), modules
+
+
+def test_the_torch_worker_imports_nothing_of_glassgrad_even_with_its_malloc_settings():
+    result, modules = _worker_imports("torch", dict(os.environ, GLASSGRAD_BENCH_MALLOC="glassgrad"))
+    assert result["malloc"] == "glassgrad" and result["ms"] > 0
+    assert "torch" in modules
+    assert not [m for m in modules if m == "glassgrad" or m.startswith("glassgrad.")]
+
+
+def test_the_glassgrad_worker_imports_no_torch():
+    result, modules = _worker_imports("glassgrad")
+    assert "glassgrad" in modules and result["ms"] > 0
+    assert not [m for m in modules if m == "torch" or m.startswith("torch.")]
 
 
 def test_bench_json(tmp_path, capsys):

@@ -1,8 +1,21 @@
-"""One framework's timing of one workload, in its own process: prints a JSON line.
+"""One framework's timing of one benchmark case, in a process of its own: prints one JSON line.
 
-    python -m glassgrad.bench.worker --framework glassgrad|torch --workload W_MLP
+    python glassgrad/bench/worker.py --framework glassgrad|torch --suite workloads --case W_MLP
+    python glassgrad/bench/worker.py --framework numpy|torch --suite gemm --case W_MLP
+
+Run by path, never as ``-m glassgrad.bench.worker``: then the process imports only the framework it
+times (and NumPy). Importing glassgrad changes the process (its malloc settings, ``host_memory.py``,
+and its hold on the BLAS threads), so a PyTorch worker that imported it would not time a plain
+PyTorch process. The suites (``workloads.py``, ``layers.py``, ``tiny.py``) import neither framework;
+this script loads them from its own folder.
+
+``GLASSGRAD_BENCH_MALLOC=glassgrad`` in a PyTorch worker applies glassgrad's malloc settings (the
+same ``host_memory.py``, loaded by path without the glassgrad package) before torch is imported:
+the malloc effect alone, on PyTorch.
 """
 import argparse
+import importlib
+import importlib.util
 import json
 import os
 import resource
@@ -11,24 +24,8 @@ import time
 
 import numpy as np
 
-
-def _framework(name):
-    if name == "torch":
-        import torch
-        torch.set_num_threads(os.cpu_count())
-        return torch, torch.nn, torch.optim
-    import glassgrad
-    from glassgrad import nn, optim
-    return glassgrad, nn, optim
-
-
-def run(framework, workload, warmup, steps, width=None, batch=None):
-    """Median ms per training step after ``warmup`` steps, and the process's peak RSS in MB."""
-    from .workloads import make_step, make_sweep_step
-    fw, nn, optim = _framework(framework)
-    step = make_step(fw, nn, optim, workload) if width is None else make_sweep_step(fw, nn, optim, batch, width)
-    ms = median_ms(step, warmup, steps)
-    return {"ms": ms, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+HERE = os.path.dirname(os.path.abspath(__file__))
+SUITES = ("workloads", "layers", "tiny")
 
 
 def median_ms(step, warmup, steps):
@@ -43,21 +40,110 @@ def median_ms(step, warmup, steps):
     return float(np.median(times)) * 1e3
 
 
+def _glassgrad_malloc():
+    """Apply glassgrad's malloc settings in this process without importing glassgrad."""
+    spec = importlib.util.spec_from_file_location("_glassgrad_host_memory",
+                                                  os.path.join(os.path.dirname(HERE), "host_memory.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # applies the settings, as on ``import glassgrad``
+    return module.cache_freed_memory()
+
+
+def _framework(name):
+    """(fw, nn, optim) of the framework ``name``; the only place a framework is imported."""
+    if name == "torch":
+        if os.environ.get("GLASSGRAD_BENCH_MALLOC") == "glassgrad" and not _glassgrad_malloc():
+            raise SystemExit("worker: GLASSGRAD_BENCH_MALLOC=glassgrad needs glibc's malloc (Linux)")
+        import torch
+        torch.set_num_threads(os.cpu_count())
+        return torch, torch.nn, torch.optim
+    import glassgrad
+    from glassgrad import nn, optim
+    return glassgrad, nn, optim
+
+
+def _suite(name):
+    if HERE not in sys.path:
+        sys.path.insert(0, HERE)
+    return importlib.import_module(name)
+
+
+def time_case(framework, suite, case, warmup, steps, width=None, batch=None):
+    """{'ms': median ms per step, 'peak_rss_mb', 'first_loss' when the step returns a loss}."""
+    fw, nn, optim = _framework(framework)
+    module = _suite(suite)
+    if width is not None:
+        step = module.make_sweep_step(fw, nn, optim, batch, width)
+    else:
+        step = module.make_step(fw, nn, optim, case)
+    first = step()
+    out = {"ms": median_ms(step, max(warmup - 1, 0), steps)}
+    if first is not None:
+        out["first_loss"] = float(first.item())
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def gemm_gflops(library, workload, iters):
+    """{"m x k x n": GFLOP/s} of NumPy's or PyTorch's float32 matmul at each GEMM of ``workload``,
+    with the library's own threads."""
+    gemms = _suite("workloads").GEMMS[workload]
+    if library == "torch":
+        import torch
+        torch.set_num_threads(os.cpu_count())
+        make = lambda m, k: torch.rand(m, k)  # noqa: E731
+    else:
+        rng = np.random.default_rng(0)
+        make = lambda m, k: rng.standard_normal((m, k), dtype=np.float32)  # noqa: E731
+    out = {}
+    for m, k, n in gemms:
+        a, b = make(m, k), make(k, n)
+        out[f"{m}x{k}x{n}"] = 2 * m * k * n / median_ms(lambda: a @ b, 10, iters) / 1e6
+    return out
+
+
+def gemm_lower_bound_ms(workload, repeats=20):
+    """The time of ``workload``'s GEMMs alone at NumPy's float32 speed, in a glassgrad process with
+    the BLAS's own threads (glassgrad holds them while it splits GEMMs itself)."""
+    from glassgrad import parallel
+    threads = parallel.get_num_threads()
+    parallel.set_num_threads(1)  # gives the BLAS its threads back
+    try:
+        rng = np.random.default_rng(0)
+        total = 0.0
+        for m, k, n in _suite("workloads").GEMMS[workload]:
+            a = rng.standard_normal((m, k), dtype=np.float32)
+            b = rng.standard_normal((k, n), dtype=np.float32)
+            total += median_ms(lambda: a @ b, 1, repeats)
+        return total
+    finally:
+        parallel.set_num_threads(threads)
+
+
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--framework", choices=["glassgrad", "torch"], required=True)
-    p.add_argument("--workload", default="W_MLP")
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--framework", choices=["glassgrad", "torch", "numpy"], required=True)
+    p.add_argument("--suite", choices=SUITES + ("gemm",), default="workloads")
+    p.add_argument("--case", default="W_MLP")
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--steps", type=int, default=30)
-    p.add_argument("--width", type=int)
-    p.add_argument("--batch", type=int)
-    p.add_argument("--gemm-bound", action="store_true", help="also measure the GEMM lower bound here")
+    p.add_argument("--width", type=int, help="W_MLP sweep: hidden width (with --batch)")
+    p.add_argument("--batch", type=int, help="W_MLP sweep: batch size (with --width)")
+    p.add_argument("--iters", type=int, default=200, help="gemm: products timed per shape")
+    p.add_argument("--gemm-bound", action="store_true", help="glassgrad: also measure the GEMM lower bound")
     a = p.parse_args(argv)
-    out = run(a.framework, a.workload, a.warmup, a.steps, a.width, a.batch)
-    if a.gemm_bound:
-        from .workloads import GEMMS, gemm_lower_bound_ms
-        if a.workload in GEMMS:
-            out["gemm_lower_bound_ms"] = gemm_lower_bound_ms(a.workload)
+    if a.suite == "gemm":
+        if a.framework == "glassgrad":
+            p.error("--suite gemm times numpy or torch")
+        out = {"gflops": gemm_gflops(a.framework, a.case, a.iters)}
+    else:
+        if a.framework == "numpy":
+            p.error(f"--suite {a.suite} times glassgrad or torch")
+        out = time_case(a.framework, a.suite, a.case, a.warmup, a.steps, a.width, a.batch)
+        if a.framework == "torch" and os.environ.get("GLASSGRAD_BENCH_MALLOC") == "glassgrad":
+            out["malloc"] = "glassgrad"  # _framework applied the settings (or stopped)
+        if a.gemm_bound and a.framework == "glassgrad" and a.case in _suite("workloads").GEMMS:
+            out["gemm_lower_bound_ms"] = gemm_lower_bound_ms(a.case)
     json.dump(out, sys.stdout)
     print()
 

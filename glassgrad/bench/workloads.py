@@ -1,8 +1,17 @@
-"""The standard workloads of ``benchmarks/WORKLOADS.md``, written once for both frameworks.
+"""The standard workloads of ``benchmarks/WORKLOADS.md``: the workload table.
 
-glassgrad follows PyTorch's API, so each workload is one function of a framework namespace
-(``glassgrad`` or ``torch``): the same lines build the same model and training step in both.
+Each entry of ``WORKLOADS`` names, side by side, the function that builds the workload in each
+framework: ``builder(fw, nn, optim) -> (model, loss_fn, optimizer, x, y)``, where ``fw`` is the
+``glassgrad`` or ``torch`` module. glassgrad follows PyTorch's API, so most workloads use one
+function for both; a workload that needs framework-specific lines gives two. To add a workload,
+add one ``Workload`` entry (and its GEMM shapes, if ``glassgrad bench`` should show its GEMM lower
+bound).
+
+This module imports neither framework: the benchmark workers (``worker.py``) load it in a process
+that imports only the framework being timed.
 """
+from typing import Callable, NamedTuple, Optional
+
 import numpy as np
 
 
@@ -35,7 +44,20 @@ def _labels(fw, n, classes):
     return fw.from_numpy(np.random.default_rng(1).integers(0, classes, n).astype(np.int64))
 
 
-WORKLOADS = {"W_TINY": _mlp_tiny, "W_MLP": _mlp, "W_CNN": _cnn}
+class Workload(NamedTuple):
+    """One workload: its builder in each framework (``(fw, nn, optim) -> (model, loss_fn,
+    optimizer, x, y)``), and for sequence workloads the tokens one step processes (batch x
+    sequence; the table then shows tokens/s)."""
+    glassgrad: Callable
+    torch: Callable
+    tokens_per_step: Optional[int] = None
+
+
+WORKLOADS = {
+    "W_TINY": Workload(glassgrad=_mlp_tiny, torch=_mlp_tiny),
+    "W_MLP": Workload(glassgrad=_mlp, torch=_mlp),
+    "W_CNN": Workload(glassgrad=_cnn, torch=_cnn),
+}
 
 # The matrix products one training step needs, as (m, k, n) for an (m, k) @ (k, n) product; the
 # first layer needs no input gradient. Convolutions count as their im2col GEMMs.
@@ -52,9 +74,10 @@ GEMMS = {
 
 
 def make_step(fw, nn, optim, workload):
-    """Build ``workload`` in framework ``fw`` and return a function running one training step."""
+    """Build ``workload`` in framework ``fw`` (the glassgrad or torch module) and return a function
+    running one training step."""
     fw.manual_seed(0)
-    return _training_step(*WORKLOADS[workload](fw, nn, optim))
+    return _training_step(*getattr(WORKLOADS[workload], fw.__name__)(fw, nn, optim))
 
 
 def _training_step(model, loss_fn, opt, x, y):
@@ -67,31 +90,9 @@ def _training_step(model, loss_fn, opt, x, y):
     return step
 
 
-def gemm_lower_bound_ms(workload, repeats=20):
-    """The time of the step's GEMMs alone at NumPy's float32 speed, measured in this process with
-    the BLAS's own threads (glassgrad holds them while it splits GEMMs itself)."""
-    from glassgrad import parallel
-    threads = parallel.get_num_threads()
-    parallel.set_num_threads(1)  # gives the BLAS its threads back
-    try:
-        return _gemm_ms(workload, repeats)
-    finally:
-        parallel.set_num_threads(threads)
-
-
-def _gemm_ms(workload, repeats):
-    from .worker import median_ms
-    rng = np.random.default_rng(0)
-    total = 0.0
-    for m, k, n in GEMMS[workload]:
-        a = rng.standard_normal((m, k), dtype=np.float32)
-        b = rng.standard_normal((k, n), dtype=np.float32)
-        total += median_ms(lambda: a @ b, 1, repeats)
-    return total
-
-
 def make_sweep_step(fw, nn, optim, batch, width):
-    """W_MLP's recipe with another batch size and hidden width (for the scaling sweep)."""
+    """W_MLP's recipe with another batch size and hidden width (for the scaling sweep): one
+    training step, as ``make_step``."""
     fw.manual_seed(0)
     model = nn.Sequential(nn.Linear(784, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 10))
     x, y = _data(fw, (batch, 784)), _labels(fw, batch, 10)

@@ -1,13 +1,17 @@
 """The learning workloads L_MNIST_MLP and L_MNIST_CNN: glassgrad through ``glassgrad train``, and
 the same recipe in PyTorch (same model, optimizer, batch size, epochs, normalization, shuffling),
-each with its wall time.
+each with its wall time, each framework in a process of its own.
 
-    python benchmarks/learning.py --data-dir "$GLASSGRAD_DATA/mnist" [--only mlp|cnn] [--framework both|glassgrad|torch]
+    python -m glassgrad.bench.learning --data-dir "$GLASSGRAD_DATA/mnist" [--only mlp|cnn] [--framework both|glassgrad|torch]
 
 --data-dir is the folder with the four MNIST IDX files (the full 60k/10k set); the recipes and
-targets are in benchmarks/WORKLOADS.md.
+targets are in benchmarks/WORKLOADS.md. The PyTorch run is this file run by path (``--torch-run``):
+it imports nothing of glassgrad (not even its IDX reader, whose few lines are repeated here), so
+PyTorch runs under its own malloc settings.
 """
 import argparse
+import gzip
+import json
 import os
 import subprocess
 import sys
@@ -33,10 +37,28 @@ def run_glassgrad(data_dir, name, out):
     return wall
 
 
+def read_idx(path):
+    """An IDX file (MNIST's format, gzipped or not) as a NumPy array."""
+    with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
+        raw = f.read()
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def run_torch_child(data_dir, name):
+    """Run the PyTorch recipe in a child process of its own: (wall seconds, test accuracy)."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--torch-run", name, "--data-dir", data_dir]
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"learning: the PyTorch run of {name} failed")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result["wall"], result["accuracy"]
+
+
 def run_torch(data_dir, name):
     import torch
     import torch.nn as nn
-    from glassgrad.data.idx import read_idx
     torch.set_num_threads(os.cpu_count())
     torch.manual_seed(0)
     model_name, opt_name, lr, batch, epochs = RECIPES[name]
@@ -77,7 +99,7 @@ def run_torch(data_dir, name):
         model.eval()
         with torch.no_grad():
             acc = sum((model(xte[i:i + 500]).argmax(1) == yte[i:i + 500]).sum().item() for i in range(0, len(xte), 500)) / len(xte)
-        print(f"torch {name} epoch {epoch + 1}: test accuracy {acc:.4f}", flush=True)
+        print(f"torch {name} epoch {epoch + 1}: test accuracy {acc:.4f}", file=sys.stderr, flush=True)
     return time.perf_counter() - t0, acc
 
 
@@ -87,14 +109,19 @@ def main(argv=None):
     p.add_argument("--only", choices=sorted(RECIPES))
     p.add_argument("--framework", choices=["both", "glassgrad", "torch"], default="both")
     p.add_argument("--out-dir", default="runs")
+    p.add_argument("--torch-run", choices=sorted(RECIPES), help=argparse.SUPPRESS)
     a = p.parse_args(argv)
+    if a.torch_run:
+        wall, acc = run_torch(a.data_dir, a.torch_run)
+        print(json.dumps({"wall": wall, "accuracy": acc}))
+        return 0
     os.makedirs(a.out_dir, exist_ok=True)
     for name in [a.only] if a.only else sorted(RECIPES):
         if a.framework in ("both", "glassgrad"):
             wall = run_glassgrad(a.data_dir, name, os.path.join(a.out_dir, f"mnist-{name}.safetensors"))
             print(f"L_MNIST_{name.upper()} glassgrad wall time {wall:.1f} s", flush=True)
         if a.framework in ("both", "torch"):
-            wall, acc = run_torch(a.data_dir, name)
+            wall, acc = run_torch_child(a.data_dir, name)
             print(f"L_MNIST_{name.upper()} torch wall time {wall:.1f} s, test accuracy {acc:.4f}", flush=True)
     return 0
 
