@@ -87,9 +87,11 @@ def _finite(v, lo, strict=False):
             and (v > lo if strict else v >= lo))
 
 
-def run_training(settings, out, quiet=False, resume=None):
+def run_training(settings, out, quiet=False, resume=None, callbacks=()):
     """Train as ``settings`` say (from the checkpoint ``resume`` when given) with per-epoch
-    checkpoints to ``out``; evaluate on the test split; return the exit status."""
+    checkpoints to ``out``; evaluate on the test split; return the exit status.
+
+    ``callbacks``: more ``glassgrad.train`` callbacks for ``fit`` (a subcommand's own, e.g. a monitor)."""
     import glassgrad
     from glassgrad import nn
     from glassgrad.data import DataLoader
@@ -132,7 +134,7 @@ def run_training(settings, out, quiet=False, resume=None):
     checkpoints = ModelCheckpoint(out, save_best_only=False, extra=extra, interrupt_path=interrupt_out)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverging run is reported below
         history = fit(model, opt, loss_fn, train_loader, test_loader, epochs=settings.epochs, verbose=not quiet,
-                      callbacks=[checkpoints], scheduler=scheduler, scheduler_interval="batch", resume=info)
+                      callbacks=[checkpoints, *callbacks], scheduler=scheduler, scheduler_interval="batch", resume=info)
     elapsed = time.perf_counter() - start
     if history.interrupted:
         saved = interrupt_out in checkpoints.saved
