@@ -261,6 +261,43 @@ def test_keyboard_interrupt_raised_in_the_forward_pass_rewinds_to_the_last_batch
         np.testing.assert_array_equal(_weights(resumed.inner)[k], v)
 
 
+@pytest.mark.parametrize("when", ["epoch_end", "batch_begin_0", "batch_begin_5"])
+def test_ctrl_c_anywhere_then_resume_is_exact(tmp_path, when):
+    tr, te = _digits()
+
+    def run(callbacks=(), resume=None, model=None):
+        glassgrad.manual_seed(11)
+        model = model or _small_mlp(dropout=0.2)
+        opt = optim.Adam(model.parameters(), lr=2e-3)
+        sched = optim.lr_scheduler.StepLR(opt, 1, gamma=0.5)
+        loader = D.DataLoader(tr, batch_size=128, shuffle=True)
+        if resume is not None:
+            resume = T.load_checkpoint(resume, model, opt, sched)
+        h = T.fit(model, opt, nn.CrossEntropyLoss(), loader, D.DataLoader(te, batch_size=200), epochs=3,
+                  scheduler=sched, verbose=False, checkpoint=tmp_path / "c.safetensors", callbacks=callbacks,
+                  resume=resume)
+        return model, h
+
+    class CtrlC(T.Callback):  # while the first epoch's checkpoint is written, or as batch 0 / 5 of epoch 2 begins
+        def on_epoch_end(self, epoch, logs=None):
+            if when == "epoch_end" and epoch == 0:
+                os.kill(os.getpid(), signal.SIGINT)
+
+        def on_batch_begin(self, batch, logs=None):
+            if self.trainer.epoch == 1 and when == f"batch_begin_{batch}":
+                os.kill(os.getpid(), signal.SIGINT)
+    straight, full = run()
+    _, h = run([CtrlC()])
+    assert h.interrupted
+    info = T.load_checkpoint(tmp_path / "c-interrupted.safetensors", _small_mlp(dropout=0.2))
+    assert info["epoch"] == 1 and info["position"]["batch"] == {"epoch_end": 0, "batch_begin_0": 1,
+                                                                "batch_begin_5": 6}[when]
+    resumed, h = run(resume=tmp_path / "c-interrupted.safetensors")
+    for k, v in _weights(straight).items():
+        np.testing.assert_array_equal(_weights(resumed)[k], v)
+    assert h.history["loss"] == full.history["loss"][1:] and h.history["val_loss"] == full.history["val_loss"][1:]
+
+
 # ---- checkpoints -----------------------------------------------------------------------------------------
 
 def _run(model, opt, sched, loader, epochs, initial_epoch=0):

@@ -145,7 +145,12 @@ def run_training(settings, out, quiet=False, resume=None, callbacks=()):
     if losses and not math.isfinite(losses[-1]):
         raise fail(f"training diverged: the training loss is {losses[-1]} at epoch {history.epoch[-1] + 1} "
                    "(try a lower --lr); no checkpoint of the diverged weights was written")
+    streams = glassgrad.get_rng_state(), np.random.get_state()
     result = evaluate(model, test_loader, loss_fn)
+    # the final test is no part of the run: the checkpoint keeps the random streams as training left
+    # them (a loader draws a seed every pass), so that a longer run resumed from it is exact
+    glassgrad.set_rng_state(streams[0])
+    np.random.set_state(streams[1])
     extra.update(test_accuracy=result["accuracy"], test_loss=result["loss"], train_seconds=elapsed)
     save_checkpoint(out, model, opt, scheduler, epoch=settings.epochs, extra=extra)
     print(f"test accuracy {100 * result['accuracy']:.2f}% (loss {result['loss']:.4f}) after "

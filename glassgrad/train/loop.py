@@ -318,8 +318,12 @@ def _resume_in_epoch(trainer, loader, train_ms, position):
             raise ValueError(f"fit: the checkpoint stopped after batch {position['batch']} of epoch "
                              f"{position['epoch'] + 1}, but the loader has only {len(loader)} batches; resume "
                              "with the loader (data set, batch size) of the saved run")
-    set_rng_state(now[0])
-    np.random.set_state(now[1])
+    if position["batch"]:
+        # the order is drawn (the first batch is out): the streams go on from where the run stopped.
+        # (Before any batch, the run stopped with the streams as the epoch began: nothing to put back,
+        # and the loader's draws, some made only at its first batch, are still to come.)
+        set_rng_state(now[0])
+        np.random.set_state(now[1])
     streams.mark_batch_end()
     trainer.batch = position["batch"]
     for m in train_ms:
