@@ -83,6 +83,8 @@ class DataParallelRun:
             self.world_size, self.rank = dist.get_world_size(), dist.get_rank()
             if self.rank != 0:   # one log for the whole job
                 sys.stdout = open(os.devnull, "w")
+            print(f"data-parallel run over {self.world_size} ranks (DistributedDataParallel over MPI; batch size "
+                  "is per rank)", flush=True)
 
     @property
     def is_main(self):

@@ -55,6 +55,7 @@ class Trainer:
         self.progress = progress
         self.stop_training = False
         self.epoch = 0
+        self.loss = None  # the latest batch's loss tensor (its graph feeds glassgrad.inspect)
         self.batch = 0
         self.streams = streams
         self.in_step = False   # between optimizer.step() and the end of the batch: no clean point
@@ -282,6 +283,7 @@ def _train_epoch(trainer, epoch, epochs, loader, loss_fn, train_ms, callbacks, d
         loss.backward()
         trainer.in_step = True
         optimizer.step()
+        trainer.loss = loss
         value = float(loss.item())
         n = _batch_size(target)
         total, count = total + value * n, count + n

@@ -41,19 +41,32 @@ def add_arguments(t):
                    help="continue the run a checkpoint of 'glassgrad train' belongs to (per-epoch, final or "
                         "interrupted); --epochs may extend a run with a constant schedule")
     t.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    t.add_argument("--inspect", metavar="RUN_DIR", help="watch every layer while training (glassgrad.inspect) and "
+                   "save the run to RUN_DIR for 'glassgrad doctor RUN_DIR'")
+    t.add_argument("--inspect-every", type=positive_int, default=10, metavar="N",
+                   help="with --inspect: read the layers every N steps (default 10)")
 
 
 def run(args):
     """Train (or resume); the exit status."""
     if args.resume is not None:
         settings, out = _resumed(args)
-        return run_training(settings, out, quiet=args.quiet, resume=args.resume)
-    if args.dataset is None:
+    elif args.dataset is None:
         raise fail("train: the following arguments are required: --dataset (or --resume CHECKPOINT)")
-    given = {k: getattr(args, k) for k in _RUN_FLAGS + ("data_dir", "epochs", "download")
-             if getattr(args, k) is not None}
-    given["download"] = bool(args.download)
-    return run_training(TrainSettings(**given), args.out or DEFAULT_OUT, quiet=args.quiet)
+    else:
+        given = {k: getattr(args, k) for k in _RUN_FLAGS + ("data_dir", "epochs", "download")
+                 if getattr(args, k) is not None}
+        given["download"] = bool(args.download)
+        settings, out = TrainSettings(**given), args.out or DEFAULT_OUT
+    callbacks = []
+    if args.inspect:
+        from glassgrad.train import InspectCallback
+        callbacks.append(InspectCallback(args.inspect, every=args.inspect_every))
+    status = run_training(settings, out, quiet=args.quiet, resume=args.resume, callbacks=callbacks)
+    if args.inspect and status == 0:
+        import os
+        print(f"run recorded in {os.path.abspath(args.inspect)}; diagnose it with: glassgrad doctor {args.inspect}")
+    return status
 
 
 def _resumed(args):
