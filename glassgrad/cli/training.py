@@ -100,7 +100,9 @@ def run_training(settings, out, quiet=False, resume=None, callbacks=()):
     interrupt_out = interrupted_path(out)
     check_output(out, "--out")
     check_output(interrupt_out, "--out (its Ctrl-C checkpoint)")
+    from glassgrad.train.data_parallel import DataParallelRun
     glassgrad.manual_seed(settings.seed)
+    run = DataParallelRun()  # under mpiexec -n N: one rank of a data-parallel run (rank 0 logs and saves)
     train, test, shape, classes = load_data(settings.dataset, settings.data_dir, settings.model,
                                             settings.target_column, settings.download)
     try:
@@ -110,7 +112,7 @@ def run_training(settings, out, quiet=False, resume=None, callbacks=()):
     model = build_model(config)
     opt = make_optimizer(settings.optimizer, model.parameters(), settings.lr, settings.momentum,
                          settings.weight_decay)
-    train_loader = DataLoader(train, batch_size=settings.batch_size, shuffle=True)
+    train_loader = run.train_loader(train, settings.batch_size, seed=settings.seed)
     test_loader = DataLoader(test, batch_size=500)
     scheduler = None
     if settings.schedule == "cosine":  # annealed to 0 over all steps, per batch
@@ -133,8 +135,9 @@ def run_training(settings, out, quiet=False, resume=None, callbacks=()):
     start = time.perf_counter()
     checkpoints = ModelCheckpoint(out, save_best_only=False, extra=extra, interrupt_path=interrupt_out)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverging run is reported below
-        history = fit(model, opt, loss_fn, train_loader, test_loader, epochs=settings.epochs, verbose=not quiet,
-                      callbacks=[checkpoints, *callbacks], scheduler=scheduler, scheduler_interval="batch", resume=info)
+        history = fit(run.wrap(model), opt, loss_fn, train_loader, test_loader, epochs=settings.epochs,
+                      verbose=not quiet, callbacks=run.callbacks([checkpoints, *callbacks], train_loader),
+                      scheduler=scheduler, scheduler_interval="batch", resume=info)
     elapsed = time.perf_counter() - start
     if history.interrupted:
         saved = interrupt_out in checkpoints.saved
@@ -152,7 +155,8 @@ def run_training(settings, out, quiet=False, resume=None, callbacks=()):
     glassgrad.set_rng_state(streams[0])
     np.random.set_state(streams[1])
     extra.update(test_accuracy=result["accuracy"], test_loss=result["loss"], train_seconds=elapsed)
-    save_checkpoint(out, model, opt, scheduler, epoch=settings.epochs, extra=extra)
+    if run.is_main:
+        save_checkpoint(out, model, opt, scheduler, epoch=settings.epochs, extra=extra)
     print(f"test accuracy {100 * result['accuracy']:.2f}% (loss {result['loss']:.4f}) after "
           f"{settings.epochs} epochs in {elapsed:.1f}s")
     print(f"checkpoint saved to {os.path.abspath(out)}")

@@ -225,6 +225,8 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, x, y):
+        if all(isinstance(v, bool) or (isinstance(v, Tensor) and v.dtype == np.bool_) for v in (x, y)):
+            raise RuntimeError("pow: not implemented for two bool operands; convert one first (x.long())")
         a, b = binary_arrays(x, y)
         integer = np.result_type(a, b).kind in "iu"
         if integer and not isinstance(y, Tensor) and np.any(np.asarray(b) < 0):
