@@ -349,7 +349,8 @@ def _typed(L, expr):
     "f - b", "b - f", "1 - b", "b - True", "i - True", "i + True", "b.argmax()", "b.argmin()",
     "L.maximum(f, 0)", "L.minimum(f, t(0.5))", "t([0, 2, 200], dtype=L.uint8).clamp(-1, 2)",
     "t([0, 2, 200], dtype=L.uint8).clamp(min=-1)", "t([0, 2, 200], dtype=L.uint8).clamp(min=300)",
-    "t([0, 2, 100], dtype=L.int8).clamp(-200, 5)", "b ** b", "b ** 2", "i ** b", "i ** t([-1, -1, -2, -3])", "2 ** t(-1)", "i ** -1", "i ** 2",
+    "t([0, 2, 100], dtype=L.int8).clamp(-200, 5)", "b ** b", "b ** 2", "i ** b",
+    "t([4, 0], dtype=L.uint8) + (-1)", "t([4, 0], dtype=L.uint8) * -2", "t([100], dtype=L.int8) - 300", "i ** t([-1, -1, -2, -3])", "2 ** t(-1)", "i ** -1", "i ** 2",
 ])
 def test_dtype_rules_like_torch(expr):
     """Fuzzer findings (mixed dtypes): each of these either computed where PyTorch refuses (bool
@@ -372,3 +373,16 @@ def test_gather_input_changed_in_place_raises_like_torch():
     an error; glassgrad's gather saved only the index and computed."""
     ours, ref = _outcome(lambda: _gather_input_changed(glassgrad)), _outcome(lambda: _gather_input_changed(torch))
     assert ours == ref == "raises"
+
+
+@pytest.mark.parametrize("op", ["maximum", "minimum"])
+def test_maximum_input_changed_in_place_raises_like_torch(op):
+    """Fuzzer finding: PyTorch's maximum/minimum save both inputs; glassgrad saved only its masks."""
+    def run(L):
+        x = L.tensor([0.3, -1.2], dtype=L.float64, requires_grad=True)
+        a, b = x.abs(), x * 2
+        z = getattr(L, op)(a, b)
+        a.sigmoid_()
+        (z.sum() + a.sum()).backward()
+        return x.grad
+    assert _outcome(lambda: run(glassgrad)) == _outcome(lambda: run(torch)) == "raises"
