@@ -1,5 +1,6 @@
-"""The ``glassgrad`` commands for the application recipes: ``train --dataset sms-spam|fsdd|diabetes``,
-``predict CHECKPOINT file.wav`` / ``predict CHECKPOINT --text "..."``. Bad arguments and missing or
+"""The ``glassgrad`` commands for the application recipes: ``train --dataset
+sms-spam|fsdd|diabetes|tinyshakespeare``, ``predict CHECKPOINT file.wav`` / ``predict CHECKPOINT
+--text "..."``, ``sample CHECKPOINT --prompt ...``. Bad arguments and missing or
 corrupt files print one line to stderr and exit with status 2."""
 import argparse
 import os
@@ -7,8 +8,8 @@ import sys
 
 __all__ = ["main", "RECIPE_DATASETS", "RECIPE_MODELS", "wants_recipe"]
 
-RECIPE_DATASETS = ("sms-spam", "fsdd", "diabetes")
-RECIPE_MODELS = ("bow-mlp", "logmel-cnn", "mlp-regressor")
+RECIPE_DATASETS = ("sms-spam", "fsdd", "diabetes", "tinyshakespeare")
+RECIPE_MODELS = ("bow-mlp", "logmel-cnn", "mlp-regressor", "char-gpt")
 
 
 class _Usage(Exception):
@@ -34,7 +35,7 @@ def _build_parser():
     p = _Parser(prog="glassgrad")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
     t = sub.add_parser("train", description="Train an application recipe: sms-spam (bow-mlp, L_TEXT), fsdd "
-                       "(logmel-cnn, L_SPEECH), diabetes (mlp-regressor, L_REGRESSION).")
+                       "(logmel-cnn, L_SPEECH), diabetes (mlp-regressor, L_REGRESSION), tinyshakespeare (char-gpt, L_CHAR_GPT).")
     t.add_argument("--dataset", choices=RECIPE_DATASETS, required=True)
     t.add_argument("--data-dir", help="the data folder (sms-spam: SMSSpamCollection or its folder; fsdd: the folder "
                    "holding recordings/); diabetes needs none (scikit-learn's bundled copy)")
@@ -50,12 +51,19 @@ def _build_parser():
     pr.add_argument("checkpoint")
     pr.add_argument("wav", nargs="?", help="a WAV file (fsdd checkpoints)")
     pr.add_argument("--text", help="a message (sms-spam checkpoints)")
+    sa = sub.add_parser("sample", description="Generate text with a character language model checkpoint "
+                        "(glassgrad train --dataset tinyshakespeare).")
+    sa.add_argument("checkpoint")
+    sa.add_argument("--prompt", default="\n", help="the text to continue (default: a newline)")
+    sa.add_argument("--length", type=int, default=400, help="characters to generate (default 400)")
+    sa.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (default 1.0)")
+    sa.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     return p
 
 
 def _train(args):
-    from .train import save_checkpoint
-    from .train.recipes import recipe_for
+    from ..train import save_checkpoint
+    from ..train.recipes import recipe_for
     recipe = recipe_for(args.dataset)
     if args.model is not None and args.model != recipe.MODEL:
         raise _Usage(f"glassgrad: error: --dataset {args.dataset} trains the {recipe.MODEL} model, not {args.model}")
@@ -68,7 +76,10 @@ def _train(args):
     model, opt, result = recipe.train(args.data_dir, settings["epochs"], settings["lr"], settings["batch_size"],
                                       args.seed, verbose=not args.quiet)
     save_checkpoint(args.out, model, opt, epoch=settings["epochs"], extra=result["extra"])
-    if "test_accuracy" in result:
+    if "val_loss" in result:
+        print(f"validation loss {result['val_loss']:.4f} nats/char in {result['seconds']:.1f}s "
+              f"({result['seconds'] / settings['epochs']:.1f}s per epoch)")
+    elif "test_accuracy" in result:
         print(f"test accuracy {100 * result['test_accuracy']:.2f}% in {result['seconds']:.1f}s")
     else:
         r = result["ridge"]
@@ -79,8 +90,8 @@ def _train(args):
 
 
 def _predict(args):
-    from .train import load_checkpoint, read_checkpoint_metadata
-    from .train.recipes import speech, text
+    from ..train import load_checkpoint, read_checkpoint_metadata
+    from ..train.recipes import speech, text
     if not os.path.isfile(args.checkpoint):
         raise _Usage(f"glassgrad: error: checkpoint {args.checkpoint} does not exist")
     extra = read_checkpoint_metadata(args.checkpoint).get("extra") or {}
@@ -105,11 +116,28 @@ def _predict(args):
     return 0
 
 
+def _sample(args):
+    from ..train import load_checkpoint, read_checkpoint_metadata
+    from ..train.recipes import char_lm
+    if not os.path.isfile(args.checkpoint):
+        raise _Usage(f"glassgrad: error: checkpoint {args.checkpoint} does not exist")
+    if args.length < 0 or not args.temperature > 0:
+        raise _Usage("glassgrad: error: --length must be >= 0 and --temperature positive")
+    extra = read_checkpoint_metadata(args.checkpoint).get("extra") or {}
+    if extra.get("recipe") != "L_CHAR_GPT":
+        raise _Usage(f"glassgrad: error: {args.checkpoint} is not a language model checkpoint "
+                     "(glassgrad train --dataset tinyshakespeare)")
+    model, vocab = char_lm.load_for_sample(extra)
+    load_checkpoint(args.checkpoint, model, restore_rng=False)
+    print(char_lm.sample(model, vocab, args.prompt, args.length, args.temperature, args.seed))
+    return 0
+
+
 def main(argv):
     """Run a recipe command line (``train ...`` or ``predict ...``); return the exit status."""
     try:
         args = _build_parser().parse_args(argv)
-        return {"train": _train, "predict": _predict}[args.command](args)
+        return {"train": _train, "predict": _predict, "sample": _sample}[args.command](args)
     except SystemExit as e:  # --help
         return e.code if isinstance(e.code, int) else 0
     except _Usage as e:
