@@ -79,8 +79,9 @@ def _accumulate(leaf, grad, owned_ids, create_graph):
         leaf.grad.array += grad.array
 
 
-def _count_dependencies(roots):
-    """For each node reachable from ``roots``: how many edges from reachable nodes point at it."""
+def _count_dependencies(roots, leaf_deps=None):
+    """For each node reachable from ``roots``: how many edges from reachable nodes point at it.
+    ``leaf_deps``, when given, is filled the same way for leaves (keyed by ``id(leaf)``)."""
     deps = {}
     stack = list(roots)
     seen = set(roots)
@@ -95,7 +96,20 @@ def _count_dependencies(roots):
                     if child not in seen:  # (a root can also be reached from another root)
                         seen.add(child)
                         stack.append(child)
+            elif edge is not None and leaf_deps is not None:
+                leaf_deps[id(edge)] = leaf_deps.get(id(edge), 0) + 1
     return deps
+
+
+def _finish_leaf(leaf, grads, owned_ids, create_graph):
+    """Hooks, accumulation into ``.grad``, then post-accumulate hooks, for one leaf."""
+    _accumulate(leaf, _leaf_grad(leaf, grads, create_graph, owned_ids), owned_ids, create_graph)
+    hooks = getattr(leaf, "_post_acc_hooks", None)
+    if hooks:
+        for hook in tuple(hooks):
+            if hook(leaf) is not None:
+                raise RuntimeError("a post accumulate grad hook must return None; it may change "
+                                   "tensor.grad in place or assign a new tensor.grad instead")
 
 
 def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None, owned_ids=None):
@@ -145,7 +159,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                 roots.append(node)
             nr = out._output_nr
             buf[nr] = grad if buf[nr] is None else buf[nr] + grad
-        deps = _count_dependencies(roots)
+        # Accumulating mode: a leaf is finished as soon as its last gradient arrives (not after
+        # the whole pass), so its post-accumulate hooks run while backward still goes on.
+        leaf_deps = {} if capture is None else None
+        deps = _count_dependencies(roots, leaf_deps)
         ready = [n for n in roots if n not in deps]
         while ready:
             node = ready.pop()
@@ -185,18 +202,24 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                         deps[child] = left
                     else:
                         ready.append(child)
-                elif g is not None and (capture is None or id(edge) in capture_leaves):
-                    pending = leaves.get(id(edge))
-                    if pending is None:
-                        leaves[id(edge)] = [edge, g]
-                    else:
-                        pending.append(g)
+                else:
+                    if g is not None and (capture is None or id(edge) in capture_leaves):
+                        pending = leaves.get(id(edge))
+                        if pending is None:
+                            leaves[id(edge)] = [edge, g]
+                        else:
+                            pending.append(g)
+                    if leaf_deps is not None:
+                        left = leaf_deps[id(edge)] - 1
+                        leaf_deps[id(edge)] = left
+                        if not left and id(edge) in leaves:
+                            leaf, *grads = leaves.pop(id(edge))
+                            _finish_leaf(leaf, grads, owned_ids, create_graph)
         for leaf, *grads in leaves.values():
-            grad = _leaf_grad(leaf, grads, create_graph, owned_ids)
             if capture is None:
-                _accumulate(leaf, grad, owned_ids, create_graph)
+                _finish_leaf(leaf, grads, owned_ids, create_graph)
             else:
-                captured[capture_leaves[id(leaf)]] = grad
+                captured[capture_leaves[id(leaf)]] = _leaf_grad(leaf, grads, create_graph, owned_ids)
     finally:
         state.enabled = prev
         if anomaly:
@@ -278,3 +301,5 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     for t, g in zip(inputs, found):
         if g is not None:
             _accumulate(t, g, owned, create_graph)
+            for hook in tuple(getattr(t, "_post_acc_hooks", None) or ()):
+                hook(t)

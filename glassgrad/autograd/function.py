@@ -180,7 +180,28 @@ class Function:
         if state.anomaly:
             from .anomaly import check_forward
             check_forward(ctx, outs, node is not None)
+        if _recorders:
+            for record in _recorders:
+                record(cls, args, kwargs, outs)
         return outs if type(out) is tuple else outs[0]
+
+
+_recorders = []
+
+
+class record_ops:
+    """Within ``with record_ops(callback):``, every op run calls ``callback(op_class, args, kwargs,
+    outputs)`` after its forward (the ONNX exporter traces a model this way)."""
+
+    def __init__(self, callback):
+        self.callback = callback
+
+    def __enter__(self):
+        _recorders.append(self.callback)
+        return self
+
+    def __exit__(self, *exc):
+        _recorders.remove(self.callback)
 
 
 def _wrap(out, node, nr):

@@ -42,7 +42,7 @@ class Tensor:
     """
 
     __slots__ = ("array", "_rg", "grad", "grad_fn", "_output_nr", "_version", "_hooks",
-                 "_retains_grad", "__weakref__")
+                 "_retains_grad", "_post_acc_hooks", "__weakref__")
     __array_priority__ = 1000  # so that ndarray <op> Tensor defers to Tensor's reflected ops
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -154,6 +154,24 @@ class Tensor:
         from .function import _RemovableHook
         return _RemovableHook(self._hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` on this leaf right after a backward pass has accumulated its
+        gradient into ``.grad`` (PyTorch's hook of the same name). The engine accumulates a leaf as
+        soon as every gradient flowing to it has arrived, so the hook runs while the rest of the
+        backward pass is still to come (data-parallel training starts its communication here). The
+        hook must return None. Returns a handle with ``remove()``."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors; "
+                               "use register_hook on a non-leaf tensor instead")
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        hooks = getattr(self, "_post_acc_hooks", None)
+        if hooks is None:
+            hooks = self._post_acc_hooks = []
+        hooks.append(hook)
+        from .function import _RemovableHook
+        return _RemovableHook(hooks, hook)
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor with respect to the graph leaves and accumulate it
         into their ``.grad``. ``gradient`` is required unless the tensor has one element."""
@@ -235,6 +253,19 @@ class Tensor:
         if self.device.type != "cpu":
             raise TypeError("can't convert a cuda tensor to numpy: use tensor.cpu() first")
         return self.array
+
+    def __dlpack__(self, stream=None, max_version=None, dl_device=None, copy=None):
+        """This tensor's memory as a DLPack capsule, for another library's ``from_dlpack`` (no copy)."""
+        if self._rg:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+        kwargs = {"stream": stream}
+        if max_version is not None:
+            kwargs.update(max_version=max_version, dl_device=dl_device, copy=copy)
+        return self.array.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        """``(device type, device id)`` in DLPack's codes: (1, 0) on the CPU, (2, i) on CUDA GPU i."""
+        return self.array.__dlpack_device__()
 
     def __array__(self, dtype=None, copy=None):
         array = backend.move(self.array, "cpu")

@@ -36,6 +36,36 @@ def _cnn(fw, nn, optim):
     return model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01, momentum=0.9), x, y
 
 
+def _gpt(fw, nn, optim, vocab=65, context=64, d_model=128, heads=4, layers=2, batch=32):
+    """A decoder-only transformer: token + position embeddings, pre-LayerNorm blocks with causal
+    self-attention and a 4x GELU MLP (nn.TransformerEncoderLayer, norm_first), a final LayerNorm and
+    a linear head; next-token cross-entropy on random tokens."""
+
+    class GPT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok = nn.Embedding(vocab, d_model)
+            self.pos = nn.Embedding(context, d_model)
+            block = nn.TransformerEncoderLayer(d_model, heads, 4 * d_model, dropout=0.0, activation="gelu",
+                                               batch_first=True, norm_first=True)
+            self.blocks = nn.TransformerEncoder(block, layers, enable_nested_tensor=False)
+            self.ln_f = nn.LayerNorm(d_model)
+            self.head = nn.Linear(d_model, vocab)
+            self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(context))
+            self.register_buffer("positions", fw.arange(context))
+
+        def forward(self, idx):
+            h = self.tok(idx) + self.pos(self.positions)
+            h = self.blocks(h, mask=self.mask, is_causal=True)
+            return self.head(self.ln_f(h)).reshape(-1, vocab)
+
+    model = GPT()
+    tokens = np.random.default_rng(2).integers(0, vocab, (batch, context + 1))
+    x = fw.from_numpy(np.ascontiguousarray(tokens[:, :-1]))
+    y = fw.from_numpy(np.ascontiguousarray(tokens[:, 1:]).reshape(-1))
+    return model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-3), x, y
+
+
 def _data(fw, shape):
     return fw.from_numpy(np.random.default_rng(0).standard_normal(shape).astype(np.float32))
 
@@ -57,6 +87,7 @@ WORKLOADS = {
     "W_TINY": Workload(glassgrad=_mlp_tiny, torch=_mlp_tiny),
     "W_MLP": Workload(glassgrad=_mlp, torch=_mlp),
     "W_CNN": Workload(glassgrad=_cnn, torch=_cnn),
+    "W_GPT": Workload(glassgrad=_gpt, torch=_gpt, tokens_per_step=32 * 64),
 }
 
 # The matrix products one training step needs, as (m, k, n) for an (m, k) @ (k, n) product; the

@@ -8,7 +8,7 @@ import numpy as np
 from ..autograd.tensor import Tensor, wrap_array
 from ..random import default_generator
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
 
 
 class Dataset:
@@ -24,6 +24,21 @@ class Dataset:
 
     def __add__(self, other):
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A dataset that is a stream: subclasses define ``__iter__`` (PyTorch's ``IterableDataset``).
+
+    With ``num_workers > 0`` every worker iterates its own copy; split the stream between them
+    in ``__iter__`` with ``glassgrad.data.get_worker_info()`` (else each sample comes once per
+    worker). Batches are taken from the workers in turn.
+    """
+
+    def __iter__(self):
+        raise TypeError(f"{type(self).__name__} must define __iter__")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it instead of indexing")
 
 
 

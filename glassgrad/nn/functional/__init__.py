@@ -7,10 +7,13 @@ arguments. Tensor math (element-wise, reductions, shapes, indexing) lives in ``g
 from ...ops.indexing import one_hot  # noqa: F401
 from ...ops.shape import pad  # noqa: F401
 from .activation import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 from .convolution import *  # noqa: F401,F403
+from .ctc import ctc_loss  # noqa: F401
 from .dropout import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+from .multihead import multi_head_attention_forward  # noqa: F401
 from .norm import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
