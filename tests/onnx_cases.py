@@ -78,29 +78,109 @@ def cases():
     return out
 
 
-def max_difference(model, x, other_batch=5):
-    """Export with a dynamic batch, run in onnxruntime at the example's batch and another one;
-    the largest |onnxruntime - glassgrad| over outputs and batches."""
+class WithState(nn.Module):
+    """A recurrent layer given an initial state (h0, or (h0, c0) for an LSTM)."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.rnn = layer
+
+    def forward(self, x):
+        layers = (2 if self.rnn.bidirectional else 1) * self.rnn.num_layers
+        # (layers, batch, hidden) computed from x by traced ops, so it follows the batch size
+        h = x.mean(dim=0, keepdim=True).mean(dim=2, keepdim=True) * gg.ones(layers, 1, self.rnn.hidden_size) + 0.3
+        if isinstance(self.rnn, nn.LSTM):
+            return self.rnn(x, (h, h * -0.5))
+        return self.rnn(x, h)
+
+
+class SelfAttention(nn.Module):
+    """MultiheadAttention on (x, x/2, x), optionally with a causal bool mask and the weights."""
+
+    def __init__(self, batch_first, causal, need_weights):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(8, 2, batch_first=batch_first)
+        self.causal, self.need_weights = causal, need_weights
+
+    def forward(self, x):
+        length = x.shape[1] if self.attn.batch_first else x.shape[0]
+        mask = gg.tensor(np.triu(np.ones((length, length), bool), 1)) if self.causal else None
+        out = self.attn(x, x * 0.5, x, attn_mask=mask, need_weights=self.need_weights)
+        return out if self.need_weights else out[0]
+
+
+class CharLSTM(nn.Module):
+    """W_LSTM's model, smaller: Embedding - LSTM - Linear at every step."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed, self.lstm, self.head = nn.Embedding(65, 16), nn.LSTM(16, 32, batch_first=True), nn.Linear(32, 65)
+
+    def forward(self, x):
+        return self.head(self.lstm(self.embed(x))[0])
+
+
+def sequence_cases():
+    """(label, model, example input, batch axis) for the recurrent and attention layers."""
+    out = []
+
+    def add(label, model, x, axis=1):
+        out.append((label, model.eval(), x, axis))
+
+    gg.manual_seed(100)
+    if hasattr(nn, "LSTM"):
+        add("LSTM", nn.LSTM(5, 6), gg.randn(7, 3, 5))
+        add("LSTM (2 layers, bidirectional, batch_first)",
+            nn.LSTM(5, 6, num_layers=2, bidirectional=True, batch_first=True), gg.randn(3, 7, 5), 0)
+        add("LSTM given (h0, c0)", WithState(nn.LSTM(5, 6, num_layers=2)), gg.randn(4, 3, 5))
+        add("GRU (2 layers, bidirectional)", nn.GRU(5, 6, num_layers=2, bidirectional=True), gg.randn(7, 3, 5))
+        add("GRU given h0", WithState(nn.GRU(5, 6, bidirectional=True)), gg.randn(4, 3, 5))
+        add("RNN (relu, 2 layers)", nn.RNN(5, 6, nonlinearity="relu", num_layers=2), gg.randn(7, 3, 5))
+        add("W_LSTM-style model (Embedding-LSTM-Linear)", CharLSTM(), gg.randint(0, 65, (2, 9)), 0)
+    if hasattr(nn, "MultiheadAttention"):
+        add("MultiheadAttention (with weights)", SelfAttention(False, False, True), gg.randn(6, 3, 8))
+        add("MultiheadAttention (batch_first, causal mask)", SelfAttention(True, True, False), gg.randn(3, 6, 8), 0)
+        add("TransformerEncoderLayer", nn.TransformerEncoderLayer(8, 2, dim_feedforward=16), gg.randn(6, 3, 8))
+        add("TransformerEncoderLayer (norm_first, gelu, batch_first)",
+            nn.TransformerEncoderLayer(8, 2, 16, activation="gelu", norm_first=True, batch_first=True),
+            gg.randn(3, 6, 8), 0)
+        add("TransformerEncoder (2 layers)", nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), 2),
+            gg.randn(6, 3, 8))
+    return out
+
+
+def _flat(value):
+    if value is None:
+        return []
+    if isinstance(value, (tuple, list)):
+        return [t for v in value for t in _flat(v)]
+    return [value]
+
+
+def max_difference(model, x, batch_axis=0, other_batch=5):
+    """Export with a dynamic batch axis, run in onnxruntime at the example's batch size and another
+    one; the largest |onnxruntime - glassgrad| over the outputs and both batches."""
     import onnxruntime
     buffer = io.BytesIO()
-    first = model(x)
-    n_out = len(first) if isinstance(first, tuple) else 1
-    names = [f"out{i}" for i in range(n_out)]
+    first = _flat(model(x))
+    names = [f"out{i}" for i in range(len(first))]
     gg.onnx.export(model, x, buffer, input_names=["x"], output_names=names,
-                   dynamic_axes={"x": {0: "batch"}, **{n: {0: "batch"} for n in names}})
+                   dynamic_axes={"x": {batch_axis: "batch"}, **{n: list(range(t.ndim)) for n, t in zip(names, first)}})
     session = onnxruntime.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
     worst = 0.0
-    for xb in (x, _other_batch(x, other_batch)):
-        ours = model(xb)
-        ours = ours if isinstance(ours, tuple) else (ours,)
+    for xb in (x, _other_batch(x, batch_axis, other_batch)):
+        ours = _flat(model(xb))
         theirs = session.run(None, {"x": xb.numpy()})
+        assert len(ours) == len(theirs)
         for a, b in zip(ours, theirs):
             assert a.shape == b.shape, (a.shape, b.shape)
             worst = max(worst, float(np.abs(a.detach().numpy() - b).max()))
     return worst
 
 
-def _other_batch(x, n):
+def _other_batch(x, axis, n):
+    shape = list(x.shape)
+    shape[axis] = n
     if x.dtype.kind in "iu":
-        return gg.tensor(np.resize(x.numpy(), (n,) + tuple(x.shape[1:])))
-    return gg.randn(n, *x.shape[1:])
+        return gg.tensor(np.resize(x.numpy(), shape))
+    return gg.randn(*shape)

@@ -30,3 +30,7 @@ def test_a_dying_rank_takes_the_job_down_with_its_traceback():
     assert result.returncode != 0
     assert "ValueError: rank 1 ran out of data" in result.stderr
     assert "rank 1 of 2 failed with ValueError" in result.stderr
+
+
+def test_distributed_sampler_and_loader_workers_under_mpi():
+    _check(run_ranks(2, os.path.join(SCRIPTS, "sampler_workers.py")), 2, "sampler_workers ok")

@@ -93,3 +93,12 @@ def test_one_process_group_without_mpiexec():
     finally:
         dist.destroy_process_group()
     assert not dist.is_initialized()
+
+
+def test_missing_mpi4py_says_how_to_install(monkeypatch):
+    from glassgrad.distributed import mpi
+    monkeypatch.setattr(mpi, "_MPI", None)
+    monkeypatch.setitem(__import__("sys").modules, "mpi4py", None)
+    assert not dist.is_available()
+    with pytest.raises(ImportError, match=r'pip install "glassgrad\[distributed\]"'):
+        dist.init_process_group(backend="mpi")

@@ -8,14 +8,14 @@ import pytest
 
 import glassgrad as gg
 import glassgrad.nn as nn
-from onnx_cases import cases, max_difference
+from onnx_cases import cases, max_difference, sequence_cases
 
-CASES = cases()
+CASES = [(label, model, x, 0) for label, model, x in cases()] + sequence_cases()
 
 
-@pytest.mark.parametrize("label,model,x", CASES, ids=[c[0].split(" (")[0] for c in CASES])
-def test_onnxruntime_matches_glassgrad(label, model, x):
-    assert max_difference(model, x) <= 1e-5
+@pytest.mark.parametrize("label,model,x,batch_axis", CASES, ids=[c[0] for c in CASES])
+def test_onnxruntime_matches_glassgrad(label, model, x, batch_axis):
+    assert max_difference(model, x, batch_axis) <= 1e-5
 
 
 def test_file_names_and_shapes(tmp_path):
@@ -49,3 +49,9 @@ def test_what_cannot_be_exported_says_so():
         gg.onnx.export(nn.Linear(2, 2), gg.randn(1, 2), io.BytesIO(), opset_version=13)
     with pytest.raises(TypeError, match="pass example inputs as Tensors"):
         gg.onnx.export(nn.Linear(2, 2), [np.ones((1, 2))], io.BytesIO())
+
+
+def test_missing_onnx_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "onnx", None)
+    with pytest.raises(ImportError, match=r'pip install "glassgrad\[onnx\]"'):
+        gg.onnx.export(nn.Linear(2, 2), gg.randn(1, 2), io.BytesIO())

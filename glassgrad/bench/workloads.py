@@ -36,6 +36,23 @@ def _cnn(fw, nn, optim):
     return model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01, momentum=0.9), x, y
 
 
+def _char_lstm(fw, nn, optim):
+    class CharLSTM(nn.Module):
+        """Embedding(65, 64) - LSTM(64 -> 256) - Linear(256, 65) at every step."""
+
+        def __init__(self):
+            super().__init__()
+            self.embed, self.lstm, self.head = nn.Embedding(65, 64), nn.LSTM(64, 256), nn.Linear(256, 65)
+
+        def forward(self, tokens):                      # (T, B) ids -> (T·B, 65) logits
+            h, _ = self.lstm(self.embed(tokens))
+            return self.head(h).reshape(-1, 65)
+    model = CharLSTM()
+    ids = np.random.default_rng(1).integers(0, 65, (65, 32)).astype(np.int64)
+    x, y = fw.from_numpy(ids[:-1].copy()), fw.from_numpy(ids[1:].reshape(-1).copy())  # next character
+    return model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-3), x, y
+
+
 def _gpt(fw, nn, optim, vocab=65, context=64, d_model=128, heads=4, layers=2, batch=32):
     """A decoder-only transformer: token + position embeddings, pre-LayerNorm blocks with causal
     self-attention and a 4x GELU MLP (nn.TransformerEncoderLayer, norm_first), a final LayerNorm and
@@ -87,6 +104,7 @@ WORKLOADS = {
     "W_TINY": Workload(glassgrad=_mlp_tiny, torch=_mlp_tiny),
     "W_MLP": Workload(glassgrad=_mlp, torch=_mlp),
     "W_CNN": Workload(glassgrad=_cnn, torch=_cnn),
+    "W_LSTM": Workload(glassgrad=_char_lstm, torch=_char_lstm, tokens_per_step=64 * 32),
     "W_GPT": Workload(glassgrad=_gpt, torch=_gpt, tokens_per_step=32 * 64),
 }
 

@@ -77,6 +77,8 @@ class GraphBuilder:
 
 
 def _tensors(value):
+    if value is None:
+        return []
     if isinstance(value, Tensor):
         return [value]
     if isinstance(value, (tuple, list)):
@@ -165,14 +167,14 @@ def _trace(model, inputs, builder):
     depth = [0]
     handles = []
 
-    def enter(module, args):
+    def enter(module, args, kwargs):
         depth[0] += 1
 
-    def leave(module, args, output):
+    def leave(module, args, kwargs, output):
         depth[0] -= 1
         if depth[0] == 0:
             rule = onnx_rules.module_rule(module)
-            names = rule(builder, module, list(args), output)
+            names = rule(builder, module, list(args), output, **kwargs)
             for t, name in zip(_tensors(output), names if isinstance(names, list) else [names]):
                 if id(t) not in builder.names:
                     builder.bind(t, name)
@@ -192,8 +194,8 @@ def _trace(model, inputs, builder):
 
     for module in model.modules():
         if onnx_rules.module_rule(module) is not None:
-            handles.append(module.register_forward_pre_hook(enter))
-            handles.append(module.register_forward_hook(leave))
+            handles.append(module.register_forward_pre_hook(enter, with_kwargs=True))
+            handles.append(module.register_forward_hook(leave, with_kwargs=True))
     try:
         with no_grad(), record_ops(op):
             return model(*inputs)

@@ -1,6 +1,7 @@
 """How each glassgrad layer and op is written in ONNX (opset 17), for ``glassgrad.onnx.export``.
 
-A module rule is ``rule(builder, module, inputs, output) -> name(s)`` and an op rule is
+A module rule is ``rule(builder, module, inputs, output, **kwargs) -> name(s)`` (the layer's
+positional and keyword arguments; one name per tensor of the output, Nones left out) and an op rule is
 ``rule(builder, *op_args, **op_kwargs) -> name(s)``: both add nodes with ``builder.node`` and
 return the ONNX names of the outputs; ``builder.name(tensor)`` gives an input's name (or makes
 an initializer of a parameter or constant).
@@ -43,13 +44,13 @@ def _unsupported(module, what):
 
 # ---- layers ---------------------------------------------------------------------------------------
 @_rule(MODULE_RULES, nn.Linear)
-def _linear(b, m, inputs, output):
+def _linear(b, m, inputs, output, **kwargs):
     y = b.node("MatMul", [b.name(inputs[0]), b.const(np.asarray(m.weight.array).T, "weight_t")])
     return b.node("Add", [y, b.name(m.bias)]) if m.bias is not None else y
 
 
 @_rule(MODULE_RULES, nn.Conv1d, nn.Conv2d)
-def _conv(b, m, inputs, output):
+def _conv(b, m, inputs, output, **kwargs):
     nd = len(m.kernel_size)
     if m.padding_mode != "zeros":
         _unsupported(m, f"padding_mode={m.padding_mode!r}")
@@ -66,7 +67,7 @@ def _conv(b, m, inputs, output):
 
 
 @_rule(MODULE_RULES, nn.MaxPool1d, nn.MaxPool2d)
-def _max_pool(b, m, inputs, output):
+def _max_pool(b, m, inputs, output, **kwargs):
     nd = 1 if isinstance(m, nn.MaxPool1d) else 2
     if m.return_indices:
         _unsupported(m, "return_indices=True")
@@ -77,7 +78,7 @@ def _max_pool(b, m, inputs, output):
 
 
 @_rule(MODULE_RULES, nn.AvgPool1d, nn.AvgPool2d)
-def _avg_pool(b, m, inputs, output):
+def _avg_pool(b, m, inputs, output, **kwargs):
     nd = 1 if isinstance(m, nn.AvgPool1d) else 2
     if getattr(m, "divisor_override", None):
         _unsupported(m, "divisor_override")
@@ -88,14 +89,14 @@ def _avg_pool(b, m, inputs, output):
 
 
 @_rule(MODULE_RULES, nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d)
-def _adaptive_avg_pool(b, m, inputs, output):
+def _adaptive_avg_pool(b, m, inputs, output, **kwargs):
     if set(_tuple(m.output_size, 1)) != {1}:
         _unsupported(m, f"output_size={m.output_size} (only 1, global average pooling)")
     return b.node("GlobalAveragePool", [b.name(inputs[0])])
 
 
 @_rule(MODULE_RULES, nn.BatchNorm1d, nn.BatchNorm2d)
-def _batch_norm(b, m, inputs, output):
+def _batch_norm(b, m, inputs, output, **kwargs):
     if m.running_mean is None:
         _unsupported(m, "track_running_stats=False (it normalizes with the batch's statistics in eval)")
     c = m.num_features
@@ -107,7 +108,7 @@ def _batch_norm(b, m, inputs, output):
 
 
 @_rule(MODULE_RULES, nn.LayerNorm)
-def _layer_norm(b, m, inputs, output):
+def _layer_norm(b, m, inputs, output, **kwargs):
     dtype = np.asarray(inputs[0].array).dtype
     scale = b.name(m.weight) if m.weight is not None else b.const(np.ones(m.normalized_shape, dtype), "ln_scale")
     args = [b.name(inputs[0]), scale] + ([b.name(m.bias)] if getattr(m, "bias", None) is not None else [])
@@ -115,19 +116,19 @@ def _layer_norm(b, m, inputs, output):
 
 
 @_rule(MODULE_RULES, nn.Embedding)
-def _embedding(b, m, inputs, output):
+def _embedding(b, m, inputs, output, **kwargs):
     if getattr(m, "max_norm", None) is not None:
         _unsupported(m, "max_norm (it rescales the weights during forward)")
     return b.node("Gather", [b.name(m.weight), b.name(inputs[0])], axis=0)
 
 
 @_rule(MODULE_RULES, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Identity)
-def _identity(b, m, inputs, output):
+def _identity(b, m, inputs, output, **kwargs):
     return b.name(inputs[0])
 
 
 def _simple(op_type, **attrs):
-    return lambda b, m, inputs, output: b.node(op_type, [b.name(inputs[0])], **attrs)
+    return lambda b, m, inputs, output, **kwargs: b.node(op_type, [b.name(inputs[0])], **attrs)
 
 
 MODULE_RULES[nn.ReLU] = _simple("Relu")
@@ -136,27 +137,27 @@ MODULE_RULES[nn.Tanh] = _simple("Tanh")
 
 
 @_rule(MODULE_RULES, nn.LeakyReLU)
-def _leaky_relu(b, m, inputs, output):
+def _leaky_relu(b, m, inputs, output, **kwargs):
     return b.node("LeakyRelu", [b.name(inputs[0])], alpha=float(m.negative_slope))
 
 
 @_rule(MODULE_RULES, nn.ELU)
-def _elu(b, m, inputs, output):
+def _elu(b, m, inputs, output, **kwargs):
     return b.node("Elu", [b.name(inputs[0])], alpha=float(m.alpha))
 
 
 @_rule(MODULE_RULES, nn.GELU)
-def _gelu_module(b, m, inputs, output):
+def _gelu_module(b, m, inputs, output, **kwargs):
     return gelu(b, inputs[0], m.approximate)
 
 
 @_rule(MODULE_RULES, nn.SiLU)
-def _silu_module(b, m, inputs, output):
+def _silu_module(b, m, inputs, output, **kwargs):
     return silu(b, inputs[0])
 
 
 @_rule(MODULE_RULES, nn.Softplus)
-def _softplus(b, m, inputs, output):
+def _softplus(b, m, inputs, output, **kwargs):
     x = inputs[0]
     if m.beta == 1:
         return b.node("Softplus", [b.name(x)])
@@ -165,7 +166,7 @@ def _softplus(b, m, inputs, output):
 
 
 @_rule(MODULE_RULES, nn.Softmax, nn.LogSoftmax, nn.Softmin)
-def _softmax_module(b, m, inputs, output):
+def _softmax_module(b, m, inputs, output, **kwargs):
     x = inputs[0]
     dim = m.dim if m.dim is not None else (0 if x.ndim in (0, 1, 3) else 1)   # PyTorch's legacy choice
     if isinstance(m, nn.Softmin):
@@ -265,3 +266,11 @@ OP_RULES["Mean"] = _reduce("ReduceMean")
 def _linear_op(b, x, weight, bias=None):
     y = b.node("MatMul", [b.name(x), b.node("Transpose", [b.name(weight)], perm=[1, 0])])
     return b.node("Add", [y, b.name(bias)]) if bias is not None else y
+
+
+def _register_sequence_rules():
+    from . import onnx_sequence_rules
+    onnx_sequence_rules.register()
+
+
+_register_sequence_rules()

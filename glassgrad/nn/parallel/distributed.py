@@ -162,14 +162,12 @@ class DistributedDataParallel(Module):
             elif t.requires_grad:
                 used.add(id(t))
         while stack:
-            node = stack.pop()
-            for edge in node._edges:
-                if type(edge) is tuple:
-                    if edge[0] not in seen:
-                        seen.add(edge[0])
-                        stack.append(edge[0])
-                elif edge is not None:
-                    used.add(id(edge))
+            for child, _ in stack.pop().next_functions:
+                if isinstance(child, Tensor):
+                    used.add(id(child))
+                elif child is not None and child not in seen:
+                    seen.add(child)
+                    stack.append(child)
         for b in self._buckets:
             for p in b.params:
                 if id(p) not in used:

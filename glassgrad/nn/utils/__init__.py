@@ -1,4 +1,5 @@
-"""nn.utils: gradient clipping and flattening parameters to one vector."""
+"""nn.utils: gradient clipping, flattening parameters to one vector, packed sequences (``rnn``)."""
+from . import rnn  # noqa: F401
 from .clip_grad import *  # noqa: F401,F403
 from .convert_parameters import *  # noqa: F401,F403
 from . import clip_grad as _clip_grad, convert_parameters as _convert
