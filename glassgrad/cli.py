@@ -1,4 +1,4 @@
-"""The ``glassgrad`` command: ``demo``, ``train`` and ``evaluate``.
+"""The ``glassgrad`` command: ``demo``, ``train``, ``evaluate`` and ``doctor``.
 
 Bad arguments and missing or corrupt data print one line to stderr and exit with status 2.
 """
@@ -29,7 +29,7 @@ class _Parser(argparse.ArgumentParser):
 def _build_parser():
     p = _Parser(prog="glassgrad", description="glassgrad: backpropagation you can see through. "
                 "Train and evaluate models from the command line.")
-    sub = p.add_subparsers(dest="command", metavar="{demo,train,evaluate,bench}", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="{demo,train,evaluate,doctor,bench}", parser_class=_Parser)
     sub.required = True
 
     d = sub.add_parser("demo", help="train an MLP on scikit-learn's bundled digits in a few seconds",
@@ -61,6 +61,19 @@ def _build_parser():
     t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     t.add_argument("--download", action="store_true", help="download missing mnist/fashion-mnist/cifar10 files")
     t.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    t.add_argument("--inspect", metavar="RUN_DIR", help="watch every layer while training (glassgrad.inspect) and "
+                   "save the run to RUN_DIR for 'glassgrad doctor RUN_DIR'")
+    t.add_argument("--inspect-every", type=_positive_int, default=10, metavar="N",
+                   help="with --inspect: read the layers every N steps (default 10)")
+
+    g = sub.add_parser("doctor", help="diagnose a run recorded with 'glassgrad train --inspect RUN_DIR'",
+                       description="Print a monitored run's summary, its layers and the doctor's findings "
+                       "(kind, layer, step, evidence, advice). Exit status 0, or 1 with --fail-on when a "
+                       "finding is that severe.")
+    g.add_argument("run_dir", metavar="RUN_DIR", help="a run directory (glassgrad train --inspect, Monitor.save)")
+    g.add_argument("--fail-on", choices=("error", "warning"), help="exit with status 1 if a finding is this "
+                   "severe or worse")
+    g.add_argument("--json", action="store_true", help="print the findings as JSON lines instead")
 
     e = sub.add_parser("evaluate", help="evaluate a checkpoint on its dataset's test split",
                        description="Rebuild the model recorded in a checkpoint and report loss and accuracy "
@@ -154,7 +167,9 @@ def _train(args, dataset, data_dir, model_name, hidden=None, out=None):
     from glassgrad import nn
     from glassgrad.data import DataLoader
     from glassgrad.train import ModelCheckpoint, build_model, evaluate, fit, model_config, save_checkpoint
+    from glassgrad.train.data_parallel import DataParallelRun
     glassgrad.manual_seed(args.seed)
+    run = DataParallelRun()  # under mpiexec -n N: one rank of a data-parallel run (rank 0 logs and saves)
     train, test, shape, classes = load_data(dataset, data_dir, model_name, getattr(args, "target_column", "-1"),
                                             getattr(args, "download", False))
     try:
@@ -169,7 +184,7 @@ def _train(args, dataset, data_dir, model_name, hidden=None, out=None):
              "optimizer": getattr(args, "optimizer", "adam")}
     loss_fn = nn.CrossEntropyLoss()
     batch = getattr(args, "batch_size", 32)
-    train_loader = DataLoader(train, batch_size=batch, shuffle=True)
+    train_loader = run.train_loader(train, batch, seed=args.seed)
     test_loader = DataLoader(test, batch_size=500)
     print(f"training {model_name} on {dataset}: {len(train)} train / {len(test)} test samples, "
           f"{sum(p.numel() for p in model.parameters())} parameters", flush=True)
@@ -178,18 +193,43 @@ def _train(args, dataset, data_dir, model_name, hidden=None, out=None):
     if getattr(args, "schedule", "constant") == "cosine":  # annealed to 0 over all steps, per batch
         from glassgrad.optim.lr_scheduler import CosineAnnealingLR
         scheduler = CosineAnnealingLR(opt, T_max=args.epochs * len(train_loader))
-    history = fit(model, opt, loss_fn, train_loader, test_loader, epochs=args.epochs, verbose=not args.quiet,
-                  callbacks=[ModelCheckpoint(out, save_best_only=False, extra=extra)],
+    callbacks = [ModelCheckpoint(out, save_best_only=False, extra=extra)]
+    if getattr(args, "inspect", None):
+        from glassgrad.train import InspectCallback
+        callbacks.append(InspectCallback(args.inspect, every=args.inspect_every))
+    history = fit(run.wrap(model), opt, loss_fn, train_loader, test_loader, epochs=args.epochs,
+                  verbose=not args.quiet, callbacks=run.callbacks(callbacks, train_loader),
                   scheduler=scheduler, scheduler_interval="batch")
     elapsed = time.perf_counter() - start
     result = evaluate(model, test_loader, loss_fn)
     extra.update(test_accuracy=result["accuracy"], test_loss=result["loss"], train_seconds=elapsed)
-    save_checkpoint(out, model, opt, epoch=len(history.epoch), extra=extra)
+    if run.is_main:
+        save_checkpoint(out, model, opt, epoch=len(history.epoch), extra=extra)
     status = " (interrupted)" if history.interrupted else ""
     print(f"test accuracy {100 * result['accuracy']:.2f}% (loss {result['loss']:.4f}) after "
           f"{len(history.epoch)} epochs in {elapsed:.1f}s{status}")
     print(f"checkpoint saved to {os.path.abspath(out)}")
+    if getattr(args, "inspect", None):
+        print(f"run recorded in {os.path.abspath(args.inspect)}; diagnose it with: glassgrad doctor {args.inspect}")
     return 0
+
+
+def _doctor(args):
+    import json
+
+    import glassgrad.inspect as gi
+    if not os.path.isdir(args.run_dir):
+        raise UsageError(f"glassgrad: error: run directory {args.run_dir} does not exist (record one with "
+                         "glassgrad train ... --inspect RUN_DIR)")
+    run = gi.load_run(args.run_dir)
+    findings = gi.diagnose(run)
+    if args.json:
+        for f in findings:
+            print(json.dumps(f.to_dict()))
+    else:
+        print(gi.format_report(run, findings))
+    worst = {"error": 0, "warning": 1}.get(args.fail_on)
+    return 1 if worst is not None and any(f.rank <= worst for f in findings) else 0
 
 
 def _demo(args):
@@ -230,7 +270,7 @@ def main(argv=None):
     try:
         args = parser.parse_args(argv)
         return {"demo": _demo, "train": lambda a: _train(a, a.dataset, a.data_dir, a.model, out=a.out),
-                "evaluate": _evaluate}[args.command](args)
+                "evaluate": _evaluate, "doctor": _doctor}[args.command](args)
     except SystemExit as e:  # --help
         return e.code if isinstance(e.code, int) else 0
     except UsageError as e:

@@ -17,7 +17,8 @@ def mpiexec():
 
 
 def run_ranks(n, script, *args, timeout=120):
-    """Run ``script`` on ``n`` ranks (oversubscribing the cores is fine); the CompletedProcess."""
+    """Run ``python script args...`` on ``n`` ranks (oversubscribing the cores is fine; ``script`` may be
+    ``"-m"`` followed by a module); the CompletedProcess."""
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
                GLASSGRAD_NUM_THREADS="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                # more ranks than cores: a rank waiting in MPI sleeps now and then instead of spinning

@@ -34,3 +34,19 @@ def test_a_dying_rank_takes_the_job_down_with_its_traceback():
 
 def test_distributed_sampler_and_loader_workers_under_mpi():
     _check(run_ranks(2, os.path.join(SCRIPTS, "sampler_workers.py")), 2, "sampler_workers ok")
+
+
+def test_glassgrad_train_under_mpiexec(tmp_path):
+    """Two ranks train together; only rank 0 prints and writes the checkpoint, which holds the
+    plain model (loadable by `glassgrad evaluate` without MPI)."""
+    from glassgrad.cli import main
+    out = tmp_path / "digits.safetensors"
+    result = run_ranks(2, "-m", "glassgrad.cli", "train", "--dataset", "digits", "--epochs", "3",
+                       "--batch-size", "32", "--out", out, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("training mlp on digits") == 1, result.stdout
+    assert result.stdout.count("checkpoint saved to") == 1, result.stdout
+    assert "2 ranks" in result.stdout, result.stdout
+    accuracy = float(result.stdout.split("test accuracy ")[1].split("%")[0])
+    assert accuracy > 80.0, result.stdout
+    assert main(["evaluate", str(out)]) == 0

@@ -92,13 +92,19 @@ class Function:
         """``saved_tensors`` as raw arrays (Python numbers and None as they were saved)."""
         return tuple(t.array if isinstance(t, Tensor) else t for t in self.saved_tensors)
 
-    def _rebound(self, tensor):
-        """``tensor`` was rebound to this node's output by an in-place op (``h.relu_()``): this
-        node saved its old value by value, so the version bump is no change for it."""
-        if self._saved:
-            for entry in self._saved:
-                if entry[1] is tensor:
-                    entry[2] = tensor._version
+    def _rebind(self, tensor, out):
+        """An in-place op is about to rebind ``tensor`` to this node's output ``out`` (``h.clamp_()``)
+        and bump its version. As in PyTorch, the value of ``tensor`` this node saved is the one from
+        before the op (PyTorch saves a copy, so later in-place ops do not touch it), while a saved
+        output now is ``tensor`` itself: a later in-place change of it is an error at backward."""
+        if not self._saved:
+            return
+        for n, (kind, obj, _, value) in enumerate(self._saved):
+            if kind == _TENSOR and obj is tensor:
+                old = value if value is not None else (tensor.array, tensor._rg, tensor.grad_fn, tensor._output_nr)
+                self._saved[n] = [_CONSTANT, Tensor._make(*old), 0, None]
+            elif kind == _OUTPUT and obj[2] is not None and obj[2]() is out:
+                self._saved[n] = [_OUTPUT, (obj[0], obj[1], weakref.ref(tensor)), tensor._version + 1, None]
 
     def mark_non_differentiable(self, *outputs):
         """Mark outputs (arrays or tensors returned by forward) that get no gradient."""
@@ -156,16 +162,18 @@ class Function:
         node = ctx if edges is not None else None
         if type(out) is tuple:
             outs = tuple([_wrap(o, node, nr) for nr, o in enumerate(out)])
+            _share_versions(outs, args)
         else:
             if isinstance(out, Tensor):
                 out = out.array
             t = _new(Tensor)
-            t.array, t.grad, t._output_nr, t._version, t._hooks, t._retains_grad = out, None, 0, 0, None, False
+            t.array, t.grad, t._output_nr, t._vc, t._hooks, t._retains_grad = out, None, 0, [0], None, False
             if node is not None and out.dtype.kind in "fc":
                 t._rg, t.grad_fn = True, node
             else:
                 t._rg, t.grad_fn = False, None
             outs = (t,)
+            _share_versions(outs, args)
         if node is not None:
             ctx._edges = tuple(edges)
             ctx._num_outputs = len(outs)
@@ -184,6 +192,19 @@ class Function:
             for record in _recorders:
                 record(cls, args, kwargs, outs)
         return outs if type(out) is tuple else outs[0]
+
+
+def _share_versions(outs, args):
+    """An output that is a view of an input's data (reshape, transpose, basic indexing...) shares
+    that input's version counter, as PyTorch's views do."""
+    for t in outs:
+        array = t.array
+        owner = getattr(array, "base", None)
+        for a in args:
+            if isinstance(a, Tensor) and (a.array is array or (owner is not None and (
+                    a.array is owner or getattr(a.array, "base", None) is owner))):
+                t._vc = a._vc
+                break
 
 
 _recorders = []

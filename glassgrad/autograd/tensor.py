@@ -41,7 +41,9 @@ class Tensor:
         dtype: the dtype to convert ``data`` to.
     """
 
-    __slots__ = ("array", "_rg", "grad", "grad_fn", "_output_nr", "_version", "_hooks",
+    # _vc is the version counter, a one-item list shared by a tensor, its views and detach() (as in
+    # PyTorch): an in-place change through any of them is seen by a backward that saved another
+    __slots__ = ("array", "_rg", "grad", "grad_fn", "_output_nr", "_vc", "_hooks",
                  "_retains_grad", "_post_acc_hooks", "__weakref__")
     __array_priority__ = 1000  # so that ndarray <op> Tensor defers to Tensor's reflected ops
 
@@ -50,7 +52,7 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self._output_nr = 0
-        self._version = 0
+        self._vc = [0]
         self._hooks = None
         self._retains_grad = False
         self._rg = False
@@ -66,7 +68,7 @@ class Tensor:
         t.grad = None
         t.grad_fn = grad_fn
         t._output_nr = output_nr
-        t._version = 0
+        t._vc = [0]
         t._hooks = None
         t._retains_grad = False
         return t
@@ -98,9 +100,22 @@ class Tensor:
         """True for tensors created by the user (not the result of a recorded op)."""
         return self.grad_fn is None
 
+    @property
+    def _version(self):
+        """How many in-place changes this tensor's data has seen (shared with its views and
+        ``detach()``); a backward that saved the tensor checks it."""
+        return self._vc[0]
+
+    @_version.setter
+    def _version(self, value):
+        self._vc[0] = value
+
     def detach(self):
-        """A tensor sharing this one's data, outside the graph."""
-        return wrap_array(self.array)
+        """A tensor sharing this one's data and version counter, outside the graph: an in-place
+        change through it is caught by a backward that saved this tensor."""
+        t = wrap_array(self.array)
+        t._vc = self._vc
+        return t
 
     def detach_(self):
         """Detach this tensor from the graph in place."""
@@ -109,8 +124,9 @@ class Tensor:
 
     @property
     def data(self):
-        """A tensor sharing this one's data that needs no gradient (PyTorch's ``.data``)."""
-        return self.detach()
+        """A tensor sharing this one's data that needs no gradient (PyTorch's ``.data``): unlike
+        ``detach()`` it has its own version counter, so in-place changes through it go unchecked."""
+        return wrap_array(self.array)
 
     @data.setter
     def data(self, value):

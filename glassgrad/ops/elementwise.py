@@ -160,6 +160,7 @@ class DivRounded(Function):
             np.broadcast_shapes(np.shape(a), np.shape(b))
         except ValueError:
             _shapes_error("div", a, b)
+        _no_bool(f"div (rounding_mode={rounding_mode!r})", dtype)
         if dtype.kind in "biu":
             if np.any(np.asarray(b) == 0):
                 raise RuntimeError("div: integer division by zero (ZeroDivisionError); divide floats or "
@@ -179,12 +180,20 @@ class DivRounded(Function):
         return grad_to(zero, mx), grad_to(zero, my)
 
 
+def _no_bool(op, dtype):
+    """PyTorch has no rounding division or remainder of two bools (NumPy does)."""
+    if dtype == np.bool_:
+        raise RuntimeError(f"{op}: not implemented for two bool operands; convert one to an integer or "
+                           "float dtype first (x.long())")
+
+
 class Remainder(Function):
     """z = x - floor(x / y)·y (the sign of y, like Python's %);  dx = dz,  dy = -dz · floor(x / y)"""
 
     @staticmethod
     def forward(ctx, x, y):
         a, b = binary_arrays(x, y)
+        _no_bool("remainder", np.result_type(a, b))
         if np.result_type(a, b).kind in "biu" and np.any(np.asarray(b) == 0):
             raise RuntimeError("remainder: integer division by zero (ZeroDivisionError); mask the zero divisors "
                                "first")
@@ -217,16 +226,28 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, x, y):
         a, b = binary_arrays(x, y)
-        if np.result_type(a, b).kind in "iu" and np.any(np.asarray(b) < 0):
+        integer = np.result_type(a, b).kind in "iu"
+        if integer and not isinstance(y, Tensor) and np.any(np.asarray(b) < 0):
             raise RuntimeError("pow: integers to negative integer powers are not allowed; convert the base "
                                "to float first (x.float() ** y)")
+        if integer and np.any(np.asarray(b) < 0):  # PyTorch: 1 and -1 keep a value, anything else gives 0
+            a, b = np.broadcast_arrays(np.asarray(a), np.asarray(b))
+            neg = b < 0
+            z = np.power(a, np.where(neg, 0, b))
+            z = np.where(neg, np.where(a == 1, 1, np.where(a == -1, 1 - 2 * (np.abs(b) % 2), 0)), z).astype(z.dtype)
+            ctx.save_for_backward(x, y, None)
+            return np.asarray(z)
         try:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                z = np.asarray(np.power(a, b))
+                # PyTorch computes x ** ±0.5 as sqrt/rsqrt, which differ from pow at -0 and -inf
+                if type(y) is float and y in (0.5, -0.5) and np.asarray(a).dtype.kind in "fc":
+                    z = np.asarray(np.sqrt(a) if y > 0 else 1 / np.sqrt(a))
+                else:
+                    z = np.asarray(np.power(a, b))
         except ValueError:
             _shapes_error("pow", a, b)
             raise
-        ctx.save_for_backward(x, y, z)
+        ctx.save_for_backward(x, y, z if _needs(y) else None)  # z (the result) only for the exponent's gradient
         return z
 
     @staticmethod
@@ -258,7 +279,9 @@ class Pow(Function):
 
 
 class _MaxMin(Function):
-    """z = max(x, y) or min(x, y);  the gradient goes to the selected input, split evenly on ties"""
+    """z = max(x, y) or min(x, y);  the gradient goes to the selected input, split evenly on ties.
+    Where x or y is NaN both get all of it (PyTorch's rule: an input gets no gradient only where it
+    is strictly beaten)."""
 
     @staticmethod
     def forward(ctx, x, y):
@@ -269,27 +292,29 @@ class _MaxMin(Function):
             _shapes_error(ctx.op, a, b)
             raise
         if z.dtype.kind == "f" and (_needs(x) or _needs(y)):
-            wx = np.where(ctx.pick(a, b), 1.0, np.where(a == b, 0.5, 0.0)).astype(z.dtype)
-            ctx.save_for_backward(wx)
+            tie = a == b
+            wx = np.where(tie, 0.5, np.where(ctx.beaten(a, b), 0.0, 1.0)).astype(z.dtype) if _needs(x) else None
+            wy = np.where(tie, 0.5, np.where(ctx.beaten(b, a), 0.0, 1.0)).astype(z.dtype) if _needs(y) else None
+            ctx.save_for_backward(wx, wy)
         ctx.meta = (grad_meta(x), grad_meta(y))
         return z
 
     @staticmethod
     def backward(ctx, dz):
-        (wx,) = ctx.saved_tensors
+        wx, wy = ctx.saved_tensors
         mx, my = ctx.meta
         return (grad_to(dz * wx, mx) if mx is not None else None,
-                grad_to(dz * (1 - wx), my) if my is not None else None)
+                grad_to(dz * wy, my) if my is not None else None)
 
 
 class Maximum(_MaxMin):
-    """z = max(x, y);  dx = dz where x > y (half on ties),  dy = the rest"""
-    op, ufunc, pick = "maximum", staticmethod(np.maximum), staticmethod(np.greater)
+    """z = max(x, y);  dx = dz where not x < y (half on ties),  dy = dz where not y < x"""
+    op, ufunc, beaten = "maximum", staticmethod(np.maximum), staticmethod(np.less)
 
 
 class Minimum(_MaxMin):
-    """z = min(x, y);  dx = dz where x < y (half on ties),  dy = the rest"""
-    op, ufunc, pick = "minimum", staticmethod(np.minimum), staticmethod(np.less)
+    """z = min(x, y);  dx = dz where not x > y (half on ties),  dy = dz where not y > x"""
+    op, ufunc, beaten = "minimum", staticmethod(np.minimum), staticmethod(np.greater)
 
 
 class Where(Function):
@@ -383,6 +408,8 @@ class _Unary(Function):
         if not isinstance(x, Tensor):
             raise TypeError(f"{ctx.op}(): argument 'input' must be a Tensor, not {type(x).__name__}")
         a = x.array
+        if a.dtype == np.bool_ and ctx.op in ("abs", "relu"):  # PyTorch has no bool abs or relu
+            raise RuntimeError(f"{ctx.op}: not implemented for bool tensors; convert the input first (x.long())")
         if a.dtype.kind in "biu":
             if ctx.kind == "float":
                 a = a.astype(backend.get_default_dtype())
@@ -503,10 +530,23 @@ def _clamp_arrays(a, min=None, max=None):
     dtype = probe.dtype
     a = a.astype(dtype, copy=False)
     if min is not None:
-        a = np.maximum(a, dtype.type(min))
+        a = np.maximum(a, _bound(min, dtype))
     if max is not None:
-        a = np.minimum(a, dtype.type(max))
+        a = np.minimum(a, _bound(max, dtype))
     return a
+
+
+def _bound(value, dtype):
+    """A clamp bound in the result dtype. Integers convert as in PyTorch: wrapping like C (-1 is 255
+    for uint8) when |value| fits the type's range, an error otherwise."""
+    if dtype.kind not in "iu":
+        return dtype.type(value)
+    info = np.iinfo(dtype)
+    lo = -int(info.max) if info.min == 0 else int(info.min)
+    if not lo <= int(value) <= int(info.max):
+        raise RuntimeError(f"clamp: value {value} cannot be converted to type {dtype} without overflow; "
+                           f"use a bound within [{lo}, {int(info.max)}] or convert the tensor first")
+    return np.array(int(value)).astype(dtype)
 
 
 def _inside(x, lo, hi):
@@ -519,8 +559,18 @@ def _inside(x, lo, hi):
 
 
 Neg = _unary("Neg", np.negative, lambda x, y, dy: -dy, "y = -x;  dx = -dy", saves="", kind="any", raw=True)
-Abs = _unary("Abs", np.abs, lambda x, y, dy: dy * sign(x), "y = |x|;  dx = dy * sign(x)", saves="x", kind="any")
-Sign = _unary("Sign", np.sign, lambda x, y, dy: _zeros_like(dy), "y = sign x;  dx = 0", saves="", kind="any")
+def _sign(a):
+    """-1, 0 or 1; NaN gives 0, as in PyTorch (NumPy's sign gives NaN)."""
+    if a.dtype == np.bool_:
+        return a.copy()
+    if a.dtype.kind != "f":
+        return np.sign(a)
+    return ((a > 0).astype(a.dtype) - (a < 0)).astype(a.dtype, copy=False)
+
+
+Abs = _unary("Abs", np.abs, lambda x, y, dy: dy * sign(x), "y = |x|;  dx = dy * sign(x) (0 at NaN, like PyTorch)",
+             saves="x", kind="any")
+Sign = _unary("Sign", _sign, lambda x, y, dy: _zeros_like(dy), "y = sign x (0 at NaN);  dx = 0", saves="", kind="any")
 Exp = _unary("Exp", np.exp, lambda x, y, dy: dy * y, "y = eˣ;  dx = dy * y", saves="y", raw=True)
 Expm1 = _unary("Expm1", np.expm1, lambda x, y, dy: dy * (y + 1), "y = eˣ - 1;  dx = dy * (y + 1)", saves="y", raw=True)
 Log = _unary("Log", np.log, lambda x, y, dy: dy / x, "y = ln x;  dx = dy / x", saves="x", raw="quiet")
@@ -538,12 +588,14 @@ Sigmoid = _unary("Sigmoid", _sigmoid, lambda x, y, dy: dy * y * (1 - y), "y = σ
 Erf = _unary("Erf", _erf, lambda x, y, dy: dy * (2 / math.sqrt(math.pi)) * exp(-x * x),
              "y = erf x;  dx = dy * 2/√π * exp(-x²)", saves="x")
 Relu = _unary("Relu", lambda a: parallel.map_chunks(np.maximum, np.empty_like(a), a, 0),
-              lambda x, y, dy: where(y > 0, dy, _zeros_like(dy)), "y = max(x, 0);  dx = dy * [y > 0]",
+              lambda x, y, dy: where(y <= 0, _zeros_like(dy), dy), "y = max(x, 0);  dx = 0 where y <= 0 else dy",
               saves="y", kind="any")
 
 
 def _relu_grad(dy, y, out):
-    np.multiply(dy, y > 0, out=out)
+    # PyTorch's threshold_backward: 0 where y <= 0, else dy (so NaN inputs pass dy through)
+    np.copyto(out, dy)
+    np.copyto(out, 0, where=y <= 0)
 
 
 Relu.raw_backward = staticmethod(lambda ctx, dy: parallel.map_chunks(_relu_grad, np.empty_like(dy), dy,
@@ -552,8 +604,8 @@ LeakyRelu = _unary("LeakyRelu", lambda a, negative_slope=0.01: np.where(a > 0, a
                    lambda x, y, dy, negative_slope=0.01: where(x > 0, dy, dy * negative_slope),
                    "y = x if x > 0 else a·x;  dx = dy * (1 if x > 0 else a)", saves="x", kind="act")
 Elu = _unary("Elu", lambda a, alpha=1.0: np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0))),
-             lambda x, y, dy, alpha=1.0: where(x > 0, dy, dy * (y + alpha)),
-             "y = x if x > 0 else α(eˣ - 1);  dx = dy * (1 if x > 0 else y + α)", kind="act")
+             lambda x, y, dy, alpha=1.0: where(x > 0, dy, dy * (alpha * exp(x))),
+             "y = x if x > 0 else α(eˣ - 1);  dx = dy * (1 if x > 0 else α·eˣ; NaN at NaN)", saves="x", kind="act")
 Gelu = _unary("Gelu", _gelu, _gelu_grad, "y = x·Φ(x) (or its tanh approximation);  dx = dy * (Φ(x) + x·φ(x))",
               saves="x", kind="act")
 Gelu.raw_backward = staticmethod(_gelu_raw_backward)
@@ -576,7 +628,10 @@ def add(input, other, *, alpha=1):
 
 
 def sub(input, other, *, alpha=1):
-    """input - alpha * other, broadcasting."""
+    """input - alpha * other, broadcasting (not for bool operands, as in PyTorch)."""
+    if any(isinstance(v, bool) or (isinstance(v, Tensor) and v.dtype == np.bool_) for v in (input, other)):
+        raise RuntimeError("sub: Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     return Sub.apply(input, other if alpha == 1 else other * alpha)
 
 
@@ -609,13 +664,24 @@ def neg(input):
     return Neg.apply(input)
 
 
+def _both_tensors(op, input, other):
+    for name, v in (("input", input), ("other", other)):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(v).__name__}; for a number "
+                            f"use clamp (x.clamp(min=c) is maximum(x, c)) or wrap it: glassgrad.tensor(c)")
+
+
 def maximum(input, other):
-    """The element-wise maximum (NaN propagates); on ties the gradient is split evenly."""
+    """The element-wise maximum of two tensors (NaN propagates); on ties the gradient is split
+    evenly."""
+    _both_tensors("maximum", input, other)
     return Maximum.apply(input, other)
 
 
 def minimum(input, other):
-    """The element-wise minimum (NaN propagates); on ties the gradient is split evenly."""
+    """The element-wise minimum of two tensors (NaN propagates); on ties the gradient is split
+    evenly."""
+    _both_tensors("minimum", input, other)
     return Minimum.apply(input, other)
 
 

@@ -14,7 +14,7 @@ from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, wrap_array
 from ._util import normalize_dims
-from .elementwise import _zeros_like, exp, where
+from .elementwise import _sign, _zeros_like, exp, where
 
 __all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "max", "min", "amax", "amin", "argmax",
            "argmin", "prod", "logsumexp", "norm", "cumsum", "softmax", "log_softmax", "all", "any"]
@@ -35,6 +35,12 @@ def _one_dim(dim, ndim, op):
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
         raise TypeError(f"{op}(): argument 'dim' must be an int, not {type(dim).__name__}")
     return normalize_dims(int(dim), ndim, op)[0] if ndim else 0
+
+
+def _wide(a):
+    """The array to reduce: float16 is accumulated in float32, as PyTorch does on the CPU (the
+    result is rounded back to float16 once, at the end)."""
+    return a.astype(np.float32) if a.dtype == np.float16 else a
 
 
 def _kept_shape(shape, dims):
@@ -76,14 +82,16 @@ class _Masked(Function):
     holds each element's share of the gradient (1 for the selected one, 1/k among k ties)"""
 
     @staticmethod
-    def forward(ctx, x, values, mask, dims, keepdim):
+    def forward(ctx, x, values, mask, dims, keepdim, saves_output=True):
         ctx.shape, ctx.dims, ctx.keepdim = x.array.shape, dims, keepdim
-        ctx.save_for_backward(mask)
+        # amax/amin/max() save their output in PyTorch (max(dim) its indices): changing the output
+        # in place is then an error at backward
+        ctx.save_for_backward(mask, values if saves_output else None)
         return values
 
     @staticmethod
     def backward(ctx, dy):
-        (mask,) = ctx.saved_tensors
+        mask, _ = ctx.saved_tensors
         return _unsqueeze_reduced(dy, ctx.shape, ctx.dims, ctx.keepdim) * mask
 
 
@@ -91,11 +99,13 @@ _NODES = {op: type(op.capitalize(), (_Masked,), {"__doc__": _Masked.__doc__})
           for op in ("max", "min", "amax", "amin")}
 
 
-def _tie_mask(a, kept, dims):
+def _tie_mask(a, kept, dims, nan_equal=True):
     """Each element's share when the gradient is split evenly among the elements equal to the
-    selected value ``kept`` (NaN counts as equal to NaN)."""
-    hit = (a == kept) | (np.isnan(a) & np.isnan(kept))
-    return (hit / hit.sum(axis=dims, keepdims=True)).astype(a.dtype)
+    selected value ``kept``. With ``nan_equal`` NaN counts as equal to NaN (``max()``); without it
+    (``amax``/``amin``, as PyTorch) a NaN result matches nothing and its whole slice gets 0/0 = NaN."""
+    hit = (a == kept) | (np.isnan(a) & np.isnan(kept)) if nan_equal else a == kept
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (hit / hit.sum(axis=dims, keepdims=True)).astype(a.dtype)
 
 
 def _raw_unsqueeze_reduced(g, shape, dims, keepdim):
@@ -115,6 +125,8 @@ class Sum(Function):
         ctx.shape, ctx.dims, ctx.keepdim, ctx.dtype = a.shape, _dims(dim, a.ndim, "sum"), keepdim, a.dtype
         if dtype is None and a.dtype.kind in "biu":
             dtype = np.int64
+        if dtype is None and a.dtype == np.float16:
+            return np.asarray(a.sum(axis=ctx.dims, keepdims=keepdim, dtype=np.float32).astype(a.dtype))
         return np.asarray(a.sum(axis=ctx.dims, keepdims=keepdim, dtype=dtype))
 
     @staticmethod
@@ -146,10 +158,9 @@ class Mean(Function):
                                f"got {a.dtype}; use x.float().mean()")
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, _dims(dim, a.ndim, "mean"), keepdim
         ctx.n = int(np.prod([a.shape[d] for d in ctx.dims], dtype=np.int64))
-        if ctx.n:
-            return np.asarray(a.sum(axis=ctx.dims, keepdims=keepdim) / a.dtype.type(ctx.n))
+        w = _wide(a)
         with np.errstate(invalid="ignore", divide="ignore"):  # an empty mean is NaN, silently
-            return np.asarray(a.sum(axis=ctx.dims, keepdims=keepdim) / a.dtype.type(ctx.n))
+            return np.asarray(w.sum(axis=ctx.dims, keepdims=keepdim) / w.dtype.type(ctx.n)).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, dy):
@@ -179,6 +190,7 @@ def _correction(op, unbiased, correction):
 
 
 def _var_forward(ctx, x, dim, keepdim, correction):
+    """The variance in the accumulation dtype (float32 for float16 input: the caller rounds)."""
     a = x.array
     _float_only(a, ctx.op)
     ctx.shape, ctx.dims, ctx.keepdim = a.shape, _dims(dim, a.ndim, ctx.op), keepdim
@@ -187,6 +199,7 @@ def _var_forward(ctx, x, dim, keepdim, correction):
     if ctx.divisor == 0:
         warnings.warn(f"{ctx.op}(): degrees of freedom is <= 0 (n={n}, correction={correction}); the result "
                       "is NaN or inf. Reduce over more elements or lower the correction.", UserWarning, stacklevel=4)
+    a = _wide(a)
     with np.errstate(invalid="ignore", divide="ignore"):
         d = a - a.mean(axis=ctx.dims, keepdims=True) if n else a
         return np.asarray((d * d).sum(axis=ctx.dims, keepdims=keepdim) / a.dtype.type(ctx.divisor))
@@ -205,7 +218,7 @@ class Var(Function):
     @staticmethod
     def forward(ctx, x, dim, keepdim, correction):
         ctx.save_for_backward(x)
-        return _var_forward(ctx, x, dim, keepdim, correction)
+        return _var_forward(ctx, x, dim, keepdim, correction).astype(x.array.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, dy):
@@ -219,7 +232,7 @@ class Std(Function):
 
     @staticmethod
     def forward(ctx, x, dim, keepdim, correction):
-        y = np.sqrt(_var_forward(ctx, x, dim, keepdim, correction))
+        y = np.sqrt(_var_forward(ctx, x, dim, keepdim, correction)).astype(x.array.dtype, copy=False)
         ctx.save_for_backward(x, y)
         return y
 
@@ -295,7 +308,7 @@ def _extreme(op, input, dim, keepdim, other, arg, pick):
         idx, values = np.squeeze(idx, axis=d), np.squeeze(values, axis=d)
         if a.ndim == 0:
             idx, values = idx.reshape(()), values.reshape(())
-    v = _NODES[op].apply(input, values, mask, (d,) if a.ndim else (), keepdim)
+    v = _NODES[op].apply(input, values, mask, (d,) if a.ndim else (), keepdim, False)
     result = _max_result if op == "max" else _min_result
     return result(v, wrap_array(idx.astype(np.int64)))
 
@@ -335,7 +348,7 @@ def _amax_amin(op, input, dim, keepdim, pick):
     _nonempty(a, dims, op, False)
     with np.errstate(invalid="ignore"):
         kept = np.asarray(pick(a, axis=dims, keepdims=True))
-    mask = _tie_mask(a, kept, dims) if a.dtype.kind == "f" and input.requires_grad else None
+    mask = _tie_mask(a, kept, dims, nan_equal=False) if a.dtype.kind == "f" and input.requires_grad else None
     values = kept if keepdim or a.ndim == 0 else kept.reshape([n for i, n in enumerate(kept.shape) if i not in dims])
     return _NODES[op].apply(input, values, mask, dims, keepdim)
 
@@ -355,6 +368,8 @@ def amin(input, dim=(), keepdim=False):
 def _arg(op, input, dim, keepdim, arg):
     _check_tensor(input, op)
     a = input.array
+    if a.dtype == np.bool_:
+        raise RuntimeError(f"{op}(): does not support bool input; convert it first (x.long().{op}())")
     if dim is None:
         if a.size == 0:
             raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
@@ -414,18 +429,19 @@ class Prod(Function):
     def forward(ctx, x, dim, keepdim, dtype):
         a = x.array
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
-        ctx.save_for_backward(x)
         if dtype is None and a.dtype.kind in "biu":
             dtype = np.int64
         axis = None if dim is None else (dim if a.ndim else None)
         out = a.prod(axis=axis, keepdims=keepdim and a.ndim > 0, dtype=dtype)
         if dim is None and keepdim:
             out = np.reshape(out, (1,) * a.ndim)
-        return np.asarray(out)
+        out = np.asarray(out)
+        ctx.save_for_backward(x, out)  # the output too, as PyTorch (an in-place change of it is an error)
+        return out
 
     @staticmethod
     def backward(ctx, dy):
-        (x,) = ctx.saved_tensors
+        x, _ = ctx.saved_tensors
         if ctx.dim is None or x.ndim == 0:
             flat = x.reshape(-1)
             others = ProdOthers.apply(flat, 0).reshape(ctx.shape)
@@ -464,11 +480,11 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        a = x.array
+        a = _wide(x.array)
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
         m = _stable_max(a, dims)
         with np.errstate(divide="ignore", invalid="ignore"):
-            y = np.log(np.exp(a - m).sum(axis=dims, keepdims=True)) + m
+            y = (np.log(np.exp(a - m).sum(axis=dims, keepdims=True)) + m).astype(x.array.dtype, copy=False)
         y = np.asarray(y if keepdim or a.ndim == 0 else y.reshape([n for i, n in enumerate(y.shape) if i not in dims]))
         ctx.save_for_backward(x, y)
         return y
@@ -494,10 +510,10 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        a = x.array
+        a = _wide(x.array)
         with np.errstate(invalid="ignore"):
             e = np.exp(a - _max_kept(a, dim))
-            y = e / e.sum(axis=dim, keepdims=True)
+            y = (e / e.sum(axis=dim, keepdims=True)).astype(x.array.dtype, copy=False)
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -515,8 +531,13 @@ class LogSoftmax(Function):
     def forward(ctx, x, dim):
         a = x.array
         with np.errstate(invalid="ignore", divide="ignore"):
-            shifted = a - _max_kept(a, dim)
-            y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+            if a.dtype == np.float16:  # PyTorch: log Σ eˣ in float32, rounded, then x - it in float16
+                w = _wide(a)
+                m = _max_kept(w, dim)
+                y = a - (m + np.log(np.exp(w - m).sum(axis=dim, keepdims=True))).astype(a.dtype)
+            else:
+                shifted = a - _max_kept(a, dim)
+                y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -566,14 +587,16 @@ class Norm(Function):
             if p == np.inf or p == -np.inf:
                 _nonempty(a, dims, "norm", False)
                 kept = (np.max if p > 0 else np.min)(ab, axis=dims, keepdims=True)
-                ctx.save_for_backward(x, None, _tie_mask(ab, kept, dims) * np.sign(a) if x.requires_grad else None)
-                return np.asarray(kept if keepdim or a.ndim == 0 else np.squeeze(kept, axis=dims))
+                y = np.asarray(kept if keepdim or a.ndim == 0 else np.squeeze(kept, axis=dims))
+                ctx.save_for_backward(x, y, _tie_mask(ab, kept, dims) * _sign(a) if x.requires_grad else None)
+                return y
+            ab = _wide(ab)
             if p == 0:
                 y = (a != 0).sum(axis=dims, keepdims=keepdim).astype(a.dtype)
             elif p == 1:
                 y = ab.sum(axis=dims, keepdims=keepdim)
             elif p == 2:
-                y = np.sqrt((a * a).sum(axis=dims, keepdims=keepdim))
+                y = np.sqrt((ab * ab).sum(axis=dims, keepdims=keepdim))
             else:
                 y = (ab ** p).sum(axis=dims, keepdims=keepdim) ** (1 / p)
         y = np.asarray(y, dtype=a.dtype)
@@ -632,9 +655,12 @@ class Cumsum(Function):
             dtype = np.int64
         if a.ndim == 0:
             return np.asarray(a, dtype=dtype or a.dtype).copy()
+        acc = np.float32 if dtype is None and a.dtype == np.float16 else dtype  # float16 sums in float32
         if reverse:
-            return np.flip(np.flip(a, dim).cumsum(axis=dim, dtype=dtype), dim).copy()
-        return a.cumsum(axis=dim, dtype=dtype)
+            y = np.flip(np.flip(a, dim).cumsum(axis=dim, dtype=acc), dim).copy()
+        else:
+            y = a.cumsum(axis=dim, dtype=acc)
+        return y if acc is dtype else y.astype(a.dtype)
 
     @staticmethod
     def backward(ctx, dy):

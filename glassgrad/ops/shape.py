@@ -179,6 +179,8 @@ class Expand(Function):
                                    f"Tensor sizes: {list(a.shape)}; only size-1 dimensions can grow")
             target.append(n)
         ctx.shape = a.shape
+        if int(np.prod(target)) == a.size and a.size:  # nothing grows: a plain (writable) view, as in PyTorch
+            return a.reshape(tuple(target))
         return np.broadcast_to(a, tuple(target))
 
     @staticmethod
@@ -635,8 +637,9 @@ def repeat(x, *sizes):
     shape = (1,) * (len(sizes) - x.ndim) + tuple(x.shape)
     interleaved = tuple(n for s in shape for n in (1, s))
     target = tuple(n for r, s in zip(sizes, shape) for n in (r, s))
-    out = Expand.apply(Reshape.apply(x, interleaved), target)
-    return Reshape.apply(out, tuple(r * s for r, s in zip(sizes, shape)))
+    out = Reshape.apply(Expand.apply(Reshape.apply(x, interleaved), target), tuple(r * s for r, s in zip(sizes, shape)))
+    # PyTorch's repeat always copies; the reshape of the expanded array may still view x's memory
+    return out.clone() if np.may_share_memory(out.array, x.array) else out
 
 
 def tile(x, *dims):

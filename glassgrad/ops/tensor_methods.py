@@ -30,9 +30,9 @@ def _inplace(fn, name):
         if out.grad_fn is not None:  # recorded: self now stands for the result in the graph
             if out.array.dtype != self.array.dtype:
                 out = out.to(self.array.dtype)
+            out.grad_fn._rebind(self, out)
             self.array, self.grad_fn, self._output_nr, self._rg = out.array, out.grad_fn, out._output_nr, True
             self._version += 1
-            out.grad_fn._rebound(self)
             return self
         else:
             if promote_types(self.array, out.array) != self.array.dtype and out.array.dtype.kind > self.array.dtype.kind:
@@ -41,6 +41,10 @@ def _inplace(fn, name):
             if out.array.shape != self.array.shape:
                 raise RuntimeError(f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast "
                                    f"shape {tuple(out.shape)}")
+            if not self.array.flags.writeable:
+                raise RuntimeError(f"{name}: unsupported operation: more than one element of the written-to tensor "
+                                   "refers to a single memory location (it comes from expand/broadcast_to); "
+                                   "clone() it first")
             self.array[...] = out.array
         self._version += 1
         return self

@@ -1,8 +1,8 @@
 """Callbacks for ``fit``: hooks called at the start and end of training, epochs and batches.
 
 A callback gets ``self.trainer`` (set before ``on_train_begin``): the running ``Trainer`` with
-``model``, ``optimizer``, ``scheduler``, ``history``, ``epoch`` and ``stop_training`` (set it to
-True to stop after the current epoch). ``logs`` are dicts of name -> number.
+``model``, ``optimizer``, ``scheduler``, ``history``, ``epoch``, ``loss`` (the latest batch's loss
+tensor) and ``stop_training`` (set it to True to stop after the current epoch). ``logs`` are dicts of name -> number.
 """
 import csv
 import math

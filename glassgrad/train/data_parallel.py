@@ -83,6 +83,8 @@ class DataParallelRun:
             self.world_size, self.rank = dist.get_world_size(), dist.get_rank()
             if self.rank != 0:   # one log for the whole job
                 sys.stdout = open(os.devnull, "w")
+            print(f"data-parallel run over {self.world_size} ranks (DistributedDataParallel over MPI; batch size "
+                  "is per rank)", flush=True)
 
     @property
     def is_main(self):
@@ -104,10 +106,11 @@ class DataParallelRun:
         return DataLoader(dataset, batch_size=batch_size, sampler=DistributedSampler(dataset, seed=seed))
 
     def callbacks(self, callbacks, loader):
-        """``callbacks`` for this rank: checkpoints on rank 0 only (saving the plain model), and
-        the per-epoch reshuffle of ``loader``'s DistributedSampler."""
+        """``callbacks`` for this rank: the given ones (which write files: checkpoints, records) on
+        rank 0 only, checkpoints saving the plain model; and the per-epoch reshuffle of
+        ``loader``'s DistributedSampler on every rank."""
         if not self.active:
             return list(callbacks)
-        kept = [(_OnPlainModel(cb) if isinstance(cb, ModelCheckpoint) else cb) for cb in callbacks
-                if self.is_main or not isinstance(cb, ModelCheckpoint)]
+        kept = [(_OnPlainModel(cb) if isinstance(cb, ModelCheckpoint) else cb) for cb in callbacks] \
+            if self.is_main else []
         return [_SetEpoch(loader.sampler)] + kept

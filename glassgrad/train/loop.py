@@ -51,6 +51,7 @@ class Trainer:
         self.progress = progress
         self.stop_training = False
         self.epoch = 0
+        self.loss = None  # the latest batch's loss tensor (its graph feeds glassgrad.inspect)
 
     def message(self, text):
         """Print a line through the progress display (nothing when not verbose)."""
@@ -190,6 +191,7 @@ def fit(model, optimizer, loss_fn, train_loader, val_loader=None, epochs=1, metr
                 loss = loss_fn(out, target)
                 loss.backward()
                 optimizer.step()
+                trainer.loss = loss
                 value = float(loss.item())
                 n = _batch_size(target)
                 total, count = total + value * n, count + n

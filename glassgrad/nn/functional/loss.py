@@ -12,8 +12,8 @@ can be differentiated twice; without it, the hot path of cross-entropy works on 
 The F.* functions check arguments, normalize shapes (inputs (N, C, d1, ...) with the class
 dimension second) and pick the reduction ('none', 'mean' or 'sum') before calling a kernel.
 
-Differences from PyTorch: class-index targets may be any integer dtype (PyTorch wants int64 or
-uint8); float class-probability targets are converted to the input's dtype.
+Class-index targets are int64 (or uint8 for targets of at most one dim), as in PyTorch; float
+class-probability targets are converted to the input's dtype.
 """
 import warnings
 
@@ -450,11 +450,13 @@ def _check_class_weight(op, weight, n_classes):
 def _check_index_target(op, input_shape, target, ignore_index):
     """Class-index target of shape (N, d1, ...) for an (N, C, d1, ...) input."""
     t = target.array
-    if t.dtype.kind not in "iu":
+    if t.dtype != np.int64 and not (t.dtype == np.uint8 and t.ndim <= 1):
+        # PyTorch's rule: int64 class indices (uint8 too when the target has at most one dim)
+        allowed = "int64 (Long) or uint8 (Byte)" if t.ndim <= 1 else "int64 (Long)"
         raise RuntimeError(
-            f"{op}: expected target dtype to be an integer type (class indices, e.g. int64), but got "
-            f"{t.dtype} with target shape {tuple(t.shape)} for input shape {tuple(input_shape)}; pass class "
-            "indices as target.long(), or class probabilities shaped exactly like the input")
+            f"{op}: expected target dtype to be {allowed} class indices, but got {t.dtype} with target shape "
+            f"{tuple(t.shape)} for input shape {tuple(input_shape)}; pass class indices as target.long(), "
+            "or class probabilities shaped exactly like the input")
     n, n_classes = input_shape[0], input_shape[1]
     expected = (n,) + tuple(input_shape[2:])
     if t.ndim == 0 or t.shape[0] != n:

@@ -143,9 +143,16 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if r is not None and tuple(r.shape) != (c,):
             raise RuntimeError(f"batch_norm: expected {name} of shape ({c},) for input of shape "
                                f"{tuple(x.shape)}, got {tuple(r.shape)}")
+    if x.numel() == 0:
+        # an empty batch: nothing to normalize and the statistics stay as they are; weight and
+        # bias still take part (zero gradients), as in PyTorch
+        y = x.clone()
+        if weight is not None:
+            y = y * weight[0]
+        return y + bias[0] if bias is not None else y
     if training or running_mean is None or running_var is None:
         m = x.numel() // c if c else 0
-        if training and m <= 1:
+        if training and m == 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input "
                              f"size {tuple(x.shape)}; use a larger batch or call model.eval()")
         running = (running_mean, running_var, momentum) if training else None

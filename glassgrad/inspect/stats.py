@@ -1,0 +1,102 @@
+"""Summary statistics of NumPy arrays that the monitor records: norms, moments, histograms, and
+which units of an activation fired or sat at a limit."""
+import math
+
+import numpy as np
+
+from . import thresholds as T
+
+# activation modules by family: what "dead" and "saturated" mean for their outputs
+RELU_FAMILY = ("ReLU", "ReLU6")
+SATURATING = {"Sigmoid": (0.0, 1.0), "Tanh": (-1.0, 1.0), "Hardtanh": (-1.0, 1.0), "Hardsigmoid": (0.0, 1.0)}
+
+
+def sq_norm(a):
+    """Σ a² as a Python float (float64 accumulation; inf/nan pass through)."""
+    flat = a.reshape(-1)
+    if flat.dtype.kind not in "fc":
+        flat = flat.astype(np.float64)
+    return float(np.dot(flat, flat))
+
+
+def sample(a, limit=T.HIST_SAMPLE):
+    """At most ``limit`` values of ``a``: an evenly strided subset (no copy when contiguous)."""
+    flat = a.reshape(-1)
+    step = max(1, flat.size // limit)
+    return flat[::step][:limit]
+
+
+def histogram(a, bins=T.HIST_BINS):
+    """(counts, edges) of the finite values of a sample of ``a``; None when there are none."""
+    s = sample(a).astype(np.float64)
+    s = s[np.isfinite(s)]
+    if s.size == 0:
+        return None
+    lo, hi = float(s.min()), float(s.max())
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    counts, edges = np.histogram(s, bins=bins, range=(lo, hi))
+    return counts.astype(np.int64), edges
+
+
+def moments(a):
+    """mean, std and RMS of ``a`` (from a sample for big arrays), and whether it is all finite."""
+    s = sample(a, 65536).astype(np.float64)
+    finite = bool(np.isfinite(s).all())
+    if s.size == 0:
+        return {"mean": 0.0, "std": 0.0, "rms": 0.0, "finite": True}
+    return {"mean": float(s.mean()), "std": float(s.std()), "rms": math.sqrt(float(np.mean(s * s))),
+            "finite": finite}
+
+
+def unit_axis_view(a):
+    """``a`` as (samples, units): units are the features of (N, C) and the channels of (N, C, ...)."""
+    if a.ndim == 0:
+        return a.reshape(1, 1)
+    if a.ndim == 1:
+        return a.reshape(1, -1)
+    if a.ndim == 2:
+        return a
+    n, c = a.shape[:2]
+    return np.moveaxis(a.reshape(n, c, -1), 1, 2).reshape(-1, c)
+
+
+def active_units(a):
+    """Per unit: whether it was nonzero for any sample of ``a`` (ReLU family)."""
+    return (unit_axis_view(a) != 0).any(axis=0)
+
+
+def saturated_share(a, limits):
+    """Share of the outputs (all samples and units) within ``SATURATION_EPS`` of a limit."""
+    s = sample(a, 65536)
+    if s.size == 0:
+        return 0.0
+    lo, hi = limits
+    return float(((s <= lo + T.SATURATION_EPS) | (s >= hi - T.SATURATION_EPS)).mean())
+
+
+def signal(a):
+    """How much ``a`` varies with the input: the mean over units of the std across samples."""
+    u = unit_axis_view(a)
+    if u.shape[0] < 2:
+        return None
+    u = u[::max(1, u.shape[0] // T.HIST_SAMPLE)]
+    return float(u.astype(np.float64).std(axis=0).mean())
+
+
+def rms(a):
+    """The root mean square of ``a`` (from a sample for big arrays)."""
+    s = sample(a, 65536).astype(np.float64)
+    return math.sqrt(float(np.mean(s * s))) if s.size else 0.0
+
+
+def row_spread(w):
+    """Spread of a weight's output units: the largest std across rows (units) of any column, relative
+    to the weights' RMS. 0 when every unit starts with the same weights."""
+    if w.ndim < 2 or w.shape[0] < 2:
+        return None
+    rows = w.reshape(w.shape[0], -1).astype(np.float64)
+    scale = math.sqrt(float(np.mean(rows * rows)))
+    if scale == 0:
+        return 0.0
+    return float(rows.std(axis=0).max() / scale)

@@ -1,0 +1,1 @@
+"""``glassgrad.utils``: helpers outside the core library (``glassgrad.utils.tensorboard``)."""
