@@ -7,17 +7,20 @@ import pathlib
 import glassgrad
 
 ROOT = pathlib.Path(glassgrad.__file__).parent
-# README's layer table, top to bottom; inspect (the monitor) and bench sit below everything they time
+# README's layer table, top to bottom
 LAYERS = [
     {"backend", "random", "parallel", "host_memory"},
     {"autograd"},
+    {"distributed", "dlpack"},
     {"ops"},
     {"nn"},
     {"optim"},
     {"data"},
-    {"io"},
+    {"io", "onnx"},
+    {"utils"},
+    {"inspect"},
     {"train"},
-    {"cli", "inspect", "bench"},
+    {"cli", "bench"},
 ]
 RANK = {name: i for i, names in enumerate(LAYERS) for name in names}
 
