@@ -5,11 +5,15 @@ must be worth the ~20 µs of handing it over.
 
 The BLAS's threads. OpenBLAS wakes its threads for every GEMM and then keeps them spinning for a
 while, on the very cores that glassgrad's chunks need (W_CNN's step took 50 ms with them spinning,
-36 ms without). So from the first kernel that glassgrad splits itself, it holds the process's
-OpenBLAS to one thread (as ``torch.set_num_threads`` sets MKL's) and splits GEMMs too, each chunk a
-single-threaded BLAS call. Until then, as in a model whose arrays are all small (W_MLP), the BLAS
-threads its GEMMs itself, which is faster there. ``set_num_threads`` gives the BLAS its threads
-back until the next split kernel; ``set_num_threads(1)`` for good.
+36 ms without). So while glassgrad has more than one thread, it holds the process's OpenBLAS to one
+thread (as ``torch.set_num_threads`` sets MKL's) and splits big GEMMs itself, each chunk a
+single-threaded BLAS call; with one thread (``set_num_threads(1)``, ``GLASSGRAD_NUM_THREADS=1``) the
+BLAS gets its own threads back and runs every GEMM whole.
+
+Results never depend on what ran before. OpenBLAS's threaded, single-threaded and chunked GEMMs
+round differently, so the choice is made from the thread setting alone, at import and in
+``set_num_threads``, never from the work seen so far: the same inputs give the same bits at any point
+of a process, and in a fresh process resuming it (``tests/test_determinism.py``).
 """
 import ctypes
 import itertools
@@ -76,29 +80,29 @@ def get_num_threads():
 
 
 def set_num_threads(n):
-    """Use ``n`` threads in glassgrad's kernels (1: none of glassgrad's own; the BLAS still threads
-    its GEMMs). Gives the BLAS back the threads it had (see the module's docstring)."""
+    """Use ``n`` threads in glassgrad's kernels. With ``n > 1`` the BLAS is held to one thread and
+    glassgrad splits big GEMMs; with ``n == 1`` the BLAS gets back the threads it had at import and
+    runs GEMMs whole (see the module's docstring)."""
     global _num_threads, _pool
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
     if _pool is not None:
         _pool.shutdown()
     _num_threads, _pool = n, None
-    _release_blas()
+    _set_blas_policy()
 
 
-def _hold_blas():
+def _set_blas_policy():
+    """Hold the BLAS to one thread exactly when glassgrad has threads of its own (a function of the
+    thread setting only: the GEMM path must not depend on what ran before)."""
     global _blas_held
-    if not _blas_held and _blas is not None:
-        _blas[0](1)
-        _blas_held = True
+    hold = _num_threads > 1 and _blas is not None
+    if hold != _blas_held:
+        _blas[0](1 if hold else _blas_threads_at_import)
+        _blas_held = hold
 
 
-def _release_blas():
-    global _blas_held
-    if _blas_held:
-        _blas[0](_blas_threads_at_import)
-        _blas_held = False
+_set_blas_policy()
 
 
 def _reset_after_fork():
@@ -197,7 +201,6 @@ def parallel_for(n, fn, nbytes=0, flops=0, grain=None):
     if parts < 2 or getattr(_local, "inside", False) or (flops and _blas is None):
         fn(0, n)  # (a BLAS whose threads can't be held threads each GEMM itself)
     else:
-        _hold_blas()
         pieces = -(-n // grain) if grain else parts * (1 if flops else 2)
         _run(n, fn, parts, min(n, max(parts, pieces)))
 
@@ -229,7 +232,8 @@ def matmul(a, b, out=None):
     """``np.matmul(a, b)`` split into chunks: over the rows of ``a`` (or the columns of ``b`` when
     there are more of them) when ``a`` is 2-D (or when ``b`` is, with ``a``'s leading dims folded
     into rows), else over the leading batch dim. One ``matmul`` call for small products, vectors,
-    arrays that are not NumPy's, and while the BLAS threads its GEMMs itself."""
+    arrays that are not NumPy's, and when the BLAS threads its GEMMs itself (one glassgrad thread).
+    Which of these paths a product takes depends only on the shapes and the thread setting."""
     if type(a) is not np.ndarray or type(b) is not np.ndarray:
         return namespace(a).matmul(a, b, out=out)
     if not _blas_held:

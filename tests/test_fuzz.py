@@ -37,15 +37,19 @@ def _settings(test):
                     suppress_health_check=list(HealthCheck), print_blob=True)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _write_stats():
-    yield
+def _dump_stats():
     path = os.environ.get("GLASSGRAD_FUZZ_STATS")
     if path:
         with open(path + ".tmp", "w") as f:
             json.dump({"profile": PROFILE, "counts": dict(STATS), "op_kinds_used": len(KIND_COUNTS),
                        "op_kinds_in_table": len(KINDS), "kinds": dict(sorted(KIND_COUNTS.items()))}, f, indent=1)
         os.replace(path + ".tmp", path)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _write_stats():
+    yield
+    _dump_stats()
 
 
 def test_the_table_has_at_least_40_op_kinds():
@@ -112,6 +116,8 @@ def _torch_or_error(fn):
 
 def _compare_graph(b, loss_seed, double=False, grad_seed=0):
     STATS["graphs"] += 1
+    if STATS["graphs"] % 250 == 0:  # a long run reports as it goes
+        _dump_stats()
     ref, ref_err = _torch_or_error(lambda: _run(torch, b))
     if ref_err is not None:  # PyTorch refuses the graph: glassgrad must too
         with pytest.raises(Exception):

@@ -349,10 +349,40 @@ def _typed(L, expr):
     "f - b", "b - f", "1 - b", "b - True", "i - True", "i + True", "b.argmax()", "b.argmin()",
     "L.maximum(f, 0)", "L.minimum(f, t(0.5))", "t([0, 2, 200], dtype=L.uint8).clamp(-1, 2)",
     "t([0, 2, 200], dtype=L.uint8).clamp(min=-1)", "t([0, 2, 200], dtype=L.uint8).clamp(min=300)",
-    "t([0, 2, 100], dtype=L.int8).clamp(-200, 5)", "i ** t([-1, -1, -2, -3])", "2 ** t(-1)", "i ** -1", "i ** 2",
+    "t([0, 2, 100], dtype=L.int8).clamp(-200, 5)", "b ** b", "b ** 2", "i ** b",
+    "t([4, 0], dtype=L.uint8) + (-1)", "t([4, 0], dtype=L.uint8) * -2", "t([100], dtype=L.int8) - 300", "i ** t([-1, -1, -2, -3])", "2 ** t(-1)", "i ** -1", "i ** 2",
 ])
 def test_dtype_rules_like_torch(expr):
     """Fuzzer findings (mixed dtypes): each of these either computed where PyTorch refuses (bool
     abs/relu/floor division/remainder/subtraction/argmax, maximum with a number) or refused where
     PyTorch computes (an integer tensor to negative integer tensor powers)."""
     assert _typed(glassgrad, expr) == _typed(torch, expr)
+
+
+def _gather_input_changed(L):
+    x = L.tensor([[0.3, -1.2], [2.0, 0.5]], dtype=L.float64, requires_grad=True)
+    y = x.abs()
+    z = L.gather(y, 1, L.tensor([[1], [0]]))
+    y.relu_()
+    (z.sum() + y.sum()).backward()
+    return x.grad
+
+
+def test_gather_input_changed_in_place_raises_like_torch():
+    """Fuzzer finding: PyTorch's gather saves its input, so changing it in place before backward is
+    an error; glassgrad's gather saved only the index and computed."""
+    ours, ref = _outcome(lambda: _gather_input_changed(glassgrad)), _outcome(lambda: _gather_input_changed(torch))
+    assert ours == ref == "raises"
+
+
+@pytest.mark.parametrize("op", ["maximum", "minimum"])
+def test_maximum_input_changed_in_place_raises_like_torch(op):
+    """Fuzzer finding: PyTorch's maximum/minimum save both inputs; glassgrad saved only its masks."""
+    def run(L):
+        x = L.tensor([0.3, -1.2], dtype=L.float64, requires_grad=True)
+        a, b = x.abs(), x * 2
+        z = getattr(L, op)(a, b)
+        a.sigmoid_()
+        (z.sum() + a.sum()).backward()
+        return x.grad
+    assert _outcome(lambda: run(glassgrad)) == _outcome(lambda: run(torch)) == "raises"

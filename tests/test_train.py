@@ -3,6 +3,8 @@ learning tests on real MNIST subsets."""
 import io
 import json
 import math
+import os
+import signal
 import struct
 
 import numpy as np
@@ -199,26 +201,101 @@ def test_reduce_lr_on_plateau_gets_the_monitored_value():
     assert h.history["lr"] == [1.0, 1.0, 0.5, 0.25]
 
 
-def test_keyboard_interrupt_finishes_cleanly_and_saves(tmp_path):
+def test_ctrl_c_stops_after_the_batch_and_saves_the_run_mid_epoch(tmp_path):
     tr, _ = _digits()
     model = _small_mlp()
     opt = optim.SGD(model.parameters(), lr=0.1)
 
     class CtrlC(T.Callback):
-        def on_batch_end(self, batch, logs=None):
+        def on_batch_begin(self, batch, logs=None):
             if self.trainer.epoch == 1 and batch == 2:
-                raise KeyboardInterrupt
+                os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C: the batch still completes
     ended = []
     out = io.StringIO()
+    ck = tmp_path / "ck.safetensors"
     h = T.fit(model, opt, nn.CrossEntropyLoss(), D.DataLoader(tr, batch_size=100), epochs=5,
-              checkpoint=tmp_path / "ck.safetensors", progress=T.ProgressBar(stream=out),
+              checkpoint=ck, progress=T.ProgressBar(stream=out),
               callbacks=[CtrlC(), T.LambdaCallback(on_train_end=lambda logs: ended.append(True))])
     assert h.interrupted and len(h.epoch) == 1 and ended == [True]
-    assert "interrupted during epoch 2" in out.getvalue() and "ck.safetensors" in out.getvalue()
+    assert "interrupted epoch 2, after batch 3" in out.getvalue()
+    assert "ck-interrupted.safetensors" in out.getvalue()
     fresh = _small_mlp()
-    assert T.load_checkpoint(tmp_path / "ck.safetensors", fresh, optim.SGD(fresh.parameters(), lr=0.1))["epoch"] == 1
+    # the clean checkpoint still holds epoch 1; the interrupted run is in its own file, mid-epoch
+    assert T.load_checkpoint(ck, _small_mlp())["epoch"] == 1
+    info = T.load_checkpoint(tmp_path / "ck-interrupted.safetensors", fresh, optim.SGD(fresh.parameters(), lr=0.1))
+    assert info["epoch"] == 1 and info["position"]["batch"] == 3 and info["position"]["count"] == 300
     for k, v in _weights(fresh).items():
         np.testing.assert_array_equal(v, _weights(model)[k])
+
+
+def test_keyboard_interrupt_raised_in_the_forward_pass_rewinds_to_the_last_batch(tmp_path):
+    tr, _ = _digits()
+    loader = D.DataLoader(tr, batch_size=100, shuffle=True)
+    glassgrad.manual_seed(3)
+    straight = _small_mlp(dropout=0.3)
+    opt = optim.Adam(straight.parameters(), lr=1e-3)
+    T.fit(straight, opt, nn.CrossEntropyLoss(), loader, epochs=2, verbose=False)
+
+    class Boom(nn.Module):  # raises inside the forward pass, after dropout drew its mask
+        def __init__(self, inner):
+            super().__init__()
+            self.inner, self.calls = inner, 0
+
+        def forward(self, x):
+            y = self.inner(x)
+            self.calls += 1
+            if self.calls == 17:
+                raise KeyboardInterrupt
+            return y
+    glassgrad.manual_seed(3)
+    model = Boom(_small_mlp(dropout=0.3))
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    h = T.fit(model, opt, nn.CrossEntropyLoss(), loader, epochs=2, verbose=False, checkpoint=tmp_path / "c.safetensors")
+    assert h.interrupted
+    resumed = Boom(_small_mlp(dropout=0.3))
+    opt = optim.Adam(resumed.parameters(), lr=1e-3)
+    info = T.load_checkpoint(tmp_path / "c-interrupted.safetensors", resumed, opt)
+    assert info["position"]["batch"] == 2  # 14 batches per epoch: the 17th call is batch 3 of epoch 2
+    T.fit(resumed, opt, nn.CrossEntropyLoss(), loader, epochs=2, verbose=False, resume=info)
+    for k, v in _weights(straight).items():
+        np.testing.assert_array_equal(_weights(resumed.inner)[k], v)
+
+
+@pytest.mark.parametrize("when", ["epoch_end", "batch_begin_0", "batch_begin_5"])
+def test_ctrl_c_anywhere_then_resume_is_exact(tmp_path, when):
+    tr, te = _digits()
+
+    def run(callbacks=(), resume=None, model=None):
+        glassgrad.manual_seed(11)
+        model = model or _small_mlp(dropout=0.2)
+        opt = optim.Adam(model.parameters(), lr=2e-3)
+        sched = optim.lr_scheduler.StepLR(opt, 1, gamma=0.5)
+        loader = D.DataLoader(tr, batch_size=128, shuffle=True)
+        if resume is not None:
+            resume = T.load_checkpoint(resume, model, opt, sched)
+        h = T.fit(model, opt, nn.CrossEntropyLoss(), loader, D.DataLoader(te, batch_size=200), epochs=3,
+                  scheduler=sched, verbose=False, checkpoint=tmp_path / "c.safetensors", callbacks=callbacks,
+                  resume=resume)
+        return model, h
+
+    class CtrlC(T.Callback):  # while the first epoch's checkpoint is written, or as batch 0 / 5 of epoch 2 begins
+        def on_epoch_end(self, epoch, logs=None):
+            if when == "epoch_end" and epoch == 0:
+                os.kill(os.getpid(), signal.SIGINT)
+
+        def on_batch_begin(self, batch, logs=None):
+            if self.trainer.epoch == 1 and when == f"batch_begin_{batch}":
+                os.kill(os.getpid(), signal.SIGINT)
+    straight, full = run()
+    _, h = run([CtrlC()])
+    assert h.interrupted
+    info = T.load_checkpoint(tmp_path / "c-interrupted.safetensors", _small_mlp(dropout=0.2))
+    assert info["epoch"] == 1 and info["position"]["batch"] == {"epoch_end": 0, "batch_begin_0": 1,
+                                                                "batch_begin_5": 6}[when]
+    resumed, h = run(resume=tmp_path / "c-interrupted.safetensors")
+    for k, v in _weights(straight).items():
+        np.testing.assert_array_equal(_weights(resumed)[k], v)
+    assert h.history["loss"] == full.history["loss"][1:] and h.history["val_loss"] == full.history["val_loss"][1:]
 
 
 # ---- checkpoints -----------------------------------------------------------------------------------------

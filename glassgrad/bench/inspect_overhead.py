@@ -2,11 +2,11 @@
 no monitor, with ``Monitor(every=10)`` and with ``Monitor(every=1)`` (each calling ``record(loss)``).
 
 On a shared machine whose load swings from one second to the next, separate processes compare
-badly; so each process interleaves the three configurations block by block (blocks of 10 steps, the
-order rotating), attaching a fresh monitor for each monitored block (its step 0 is recorded, so a
-block at every=10 holds exactly one recorded step, as 10 steps of a long run do), and reports for
-each configuration the median over blocks of its time relative to the neighbouring no-monitor
-block, in wall time and in the process's CPU time. ``--rounds`` such processes run one after the
+badly; so each process builds W_MLP three times (same weights), attaches a monitor to two of them,
+and interleaves the three block by block (blocks of 10 steps, the order rotating; a block at
+every=10 holds exactly one recorded step, and the once-only work of step 0 falls in the warm-up). It
+reports for each configuration the median over blocks of its time relative to the no-monitor block
+of the same round, in wall time and in the process's CPU time. ``--rounds`` such processes run one after the
 other; the table shows the median over rounds.
 
     python -m glassgrad.bench.inspect_overhead [--rounds 5] [--blocks 30] [--json out.json]
@@ -27,11 +27,14 @@ def worker(blocks, warmup_blocks=3):
     import glassgrad.inspect as gi
     from glassgrad import nn, optim
     from glassgrad.bench.workloads import WORKLOADS
-    glassgrad.manual_seed(0)
-    model, loss_fn, opt, x, y = WORKLOADS["W_MLP"].glassgrad(glassgrad, nn, optim)
+    runs = {}
+    for c, every in CONFIGS.items():
+        glassgrad.manual_seed(0)
+        model, loss_fn, opt, x, y = WORKLOADS["W_MLP"].glassgrad(glassgrad, nn, optim)
+        runs[c] = (model, loss_fn, opt, x, y, gi.Monitor(model, opt, every=every) if every else None)
 
-    def block(every):
-        mon = gi.Monitor(model, opt, every=every) if every else None
+    def block(config):
+        model, loss_fn, opt, x, y, mon = runs[config]
         t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(10):
             opt.zero_grad()
@@ -40,16 +43,13 @@ def worker(blocks, warmup_blocks=3):
             opt.step()
             if mon is not None:
                 mon.record(loss)
-        wall, cpu = (time.perf_counter() - t0) * 100, (time.process_time() - c0) * 100  # ms per step
-        if mon is not None:
-            mon.close()
-        return wall, cpu
+        return (time.perf_counter() - t0) * 100, (time.process_time() - c0) * 100  # ms per step
 
     names = list(CONFIGS)
     times = {c: [] for c in names}
     for b in range(warmup_blocks + blocks):
         order = names[b % 3:] + names[:b % 3]
-        got = {c: block(CONFIGS[c]) for c in order}
+        got = {c: block(c) for c in order}
         if b >= warmup_blocks:
             for c in names:
                 times[c].append(got[c])

@@ -7,6 +7,7 @@ typically ``transforms.ToTensor()`` for a float (C, H, W) tensor in [0, 1].
 """
 import csv
 import glob
+import math
 import os
 import re
 import tarfile
@@ -191,6 +192,30 @@ class CIFAR10(ArrayDataset):
                 os.replace(dest + ".part", dest)
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _read_rows(name, delimiter, encoding):
+    """The non-blank rows of a CSV file, or a ValueError naming the file when it is not text CSV."""
+    try:
+        with open(name, newline="", encoding=encoding) as f:
+            return [r for r in csv.reader(f, delimiter=delimiter) if r and any(c.strip() for c in r)]
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{name}: not {encoding} text (byte 0x{e.object[e.start]:02x} at offset {e.start}); "
+                         f"is it a CSV file? For another encoding pass CSVDataset(..., encoding=...)") from None
+    except csv.Error as e:
+        raise ValueError(f"{name}: not a readable CSV file ({e})") from None
+
+
+def _finite_targets(values, name, column):
+    targets = np.asarray(values, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(targets) | (np.abs(targets) > _FLOAT32_MAX))
+    if bad.size:
+        raise ValueError(f"{name}: target {values[bad[0]]!r} in column {column!r} (data row {bad[0] + 1}) is not a "
+                         "finite float32 number")
+    return targets.astype(np.float32)
+
+
 def _parse_float(text):
     try:
         return float(text)
@@ -210,20 +235,25 @@ class CSVDataset(ArrayDataset):
             label is an integer or a string).
         delimiter: the CSV separator. header: whether the first row holds names ('infer': when a
             cell of the first row is not a number).
+        encoding: the file's text encoding (default UTF-8).
 
     Raises:
-        ValueError naming the file, row and column of a cell that is not a number, or a bad
-        target column.
+        ValueError naming the file (and the row and column where one is at fault) for: text that
+        is not in ``encoding`` or not CSV; a feature that is not a finite number (NaN and infinity
+        included: fill or drop missing values first); a table with no feature column; class labels
+        that are not integers 0..K-1 with K <= ``MAX_CLASSES`` (or strings, at most ``MAX_CLASSES``
+        distinct ones); a bad target column.
     """
 
+    MAX_CLASSES = 100_000
+
     def __init__(self, source, target_column=-1, task="auto", delimiter=",", header="infer",
-                 transform=None, target_transform=None):
+                 transform=None, target_transform=None, encoding="utf-8"):
         if task not in ("auto", "classification", "regression"):
             raise ValueError(f"CSVDataset: task must be 'auto', 'classification' or 'regression', got {task!r}")
         if isinstance(source, (str, os.PathLike)):
             name = os.fspath(source)
-            with open(name, newline="") as f:
-                rows = [r for r in csv.reader(f, delimiter=delimiter) if r and any(c.strip() for c in r)]
+            rows = _read_rows(name, delimiter, encoding)
         else:
             name = "CSVDataset input"
             rows = [[str(c) for c in r] for r in np.asarray(source, dtype=object).tolist()]
@@ -235,6 +265,9 @@ class CSVDataset(ArrayDataset):
         if not body:
             raise ValueError(f"{name}: no data rows after the header")
         width = len(self.columns)
+        if width < 2:
+            raise ValueError(f"{name}: the table has {width} column; it needs the target column and at least one "
+                             "feature column (is the delimiter right?)")
         for i, r in enumerate(body):
             if len(r) != width:
                 raise ValueError(f"{name}: row {i + 1 + has_header} has {len(r)} columns, expected {width}")
@@ -253,10 +286,11 @@ class CSVDataset(ArrayDataset):
             values = [c for j, c in enumerate(r) if j != t]
             for j, c in enumerate(values):
                 v = _parse_float(c)
-                if v is None:
+                if v is None or not math.isfinite(v) or abs(v) > _FLOAT32_MAX:
                     col = [k for k in range(width) if k != t][j]
-                    raise ValueError(f"{name}: row {i + 1 + has_header}, column {self.columns[col]!r}: "
-                                     f"{c!r} is not a number (only the target column may hold text)")
+                    what = ("is not a number (only the target column may hold text)" if v is None else
+                            "is not a finite float32 number (fill or drop missing values first)")
+                    raise ValueError(f"{name}: row {i + 1 + has_header}, column {self.columns[col]!r}: {c.strip()!r} {what}")
                 features[i, j] = v
             raw_targets.append(r[t].strip())
         numeric = [_parse_float(c) for c in raw_targets]
@@ -264,20 +298,27 @@ class CSVDataset(ArrayDataset):
             if None in numeric:
                 bad = raw_targets[numeric.index(None)]
                 raise ValueError(f"{name}: regression target {bad!r} in column {self.target_column!r} is not a number")
-            targets, self.classes = np.asarray(numeric, dtype=np.float32), None
+            targets, self.classes = _finite_targets(numeric, name, self.target_column), None
         elif None not in numeric and (task == "classification" or all(float(v).is_integer() for v in numeric)):
             ints = np.asarray(numeric, dtype=np.float64)
-            if not np.all(ints == np.round(ints)) or (ints < 0).any():
+            if not np.all(np.isfinite(ints)) or not np.all(ints == np.round(ints)) or (ints < 0).any():
                 raise ValueError(f"{name}: class labels in column {self.target_column!r} must be non-negative "
                                  "integers (or strings); use task='regression' for real-valued targets")
+            if ints.max() >= self.MAX_CLASSES:
+                row = int(np.argmax(ints)) + 1 + has_header
+                raise ValueError(f"{name}: row {row}, column {self.target_column!r}: class label {raw_targets[row - 1 - has_header]} "
+                                 f"is beyond the limit of {self.MAX_CLASSES} classes (labels are 0..K-1)")
             targets = ints.astype(np.int64)
             self.classes = list(range(int(targets.max()) + 1))
         elif None in numeric:  # text labels (task is auto or classification)
             self.classes = sorted(set(raw_targets))
+            if len(self.classes) > self.MAX_CLASSES:
+                raise ValueError(f"{name}: column {self.target_column!r} holds {len(self.classes)} distinct labels, "
+                                 f"more than the limit of {self.MAX_CLASSES} classes")
             lookup = {c: k for k, c in enumerate(self.classes)}
             targets = np.asarray([lookup[c] for c in raw_targets], dtype=np.int64)
         else:
-            targets, self.classes = np.asarray(numeric, dtype=np.float32), None
+            targets, self.classes = _finite_targets(numeric, name, self.target_column), None
         self.task = "regression" if self.classes is None else "classification"
         super().__init__(features, targets, transform, target_transform)
 

@@ -41,12 +41,19 @@ def histogram(a, bins=T.HIST_BINS):
 
 def moments(a):
     """mean, std and RMS of ``a`` (from a sample for big arrays), and whether it is all finite."""
-    s = sample(a, 65536).astype(np.float64)
-    finite = bool(np.isfinite(s).all())
+    s = sample(a, 65536)
     if s.size == 0:
         return {"mean": 0.0, "std": 0.0, "rms": 0.0, "finite": True}
-    return {"mean": float(s.mean()), "std": float(s.std()), "rms": math.sqrt(float(np.mean(s * s))),
-            "finite": finite}
+    if s.dtype.kind != "f":
+        s = s.astype(np.float64)
+    mean, ms = float(s.mean(dtype=np.float64)), float(np.dot(s, s)) / s.size
+    if not math.isfinite(ms):  # a non-finite value, or float32 squares past 3e38
+        finite = bool(np.isfinite(s).all())
+        s = s.astype(np.float64)
+        ms = float(np.dot(s, s)) / s.size
+        return {"mean": mean, "std": math.sqrt(max(ms - mean * mean, 0.0)) if finite else math.nan,
+                "rms": math.sqrt(ms) if finite else math.nan, "finite": finite}
+    return {"mean": mean, "std": math.sqrt(max(ms - mean * mean, 0.0)), "rms": math.sqrt(ms), "finite": True}
 
 
 def unit_axis_view(a):
@@ -86,8 +93,8 @@ def signal(a):
 
 def rms(a):
     """The root mean square of ``a`` (from a sample for big arrays)."""
-    s = sample(a, 65536).astype(np.float64)
-    return math.sqrt(float(np.mean(s * s))) if s.size else 0.0
+    s = sample(a, 65536)
+    return math.sqrt(sq_norm(s) / s.size) if s.size else 0.0
 
 
 def row_spread(w):

@@ -64,6 +64,8 @@ def binary_arrays(x, y):
 
 
 def _scalar(value, dtype):
+    if dtype.kind in "iu" and type(value) is int:  # wraps like C, as PyTorch's uint8 + (-1)
+        return np.array(value).astype(dtype)[()]
     return dtype.type(value)
 
 

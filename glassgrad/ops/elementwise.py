@@ -225,6 +225,8 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, x, y):
+        if all(isinstance(v, bool) or (isinstance(v, Tensor) and v.dtype == np.bool_) for v in (x, y)):
+            raise RuntimeError("pow: not implemented for two bool operands; convert one first (x.long())")
         a, b = binary_arrays(x, y)
         integer = np.result_type(a, b).kind in "iu"
         if integer and not isinstance(y, Tensor) and np.any(np.asarray(b) < 0):
@@ -295,13 +297,14 @@ class _MaxMin(Function):
             tie = a == b
             wx = np.where(tie, 0.5, np.where(ctx.beaten(a, b), 0.0, 1.0)).astype(z.dtype) if _needs(x) else None
             wy = np.where(tie, 0.5, np.where(ctx.beaten(b, a), 0.0, 1.0)).astype(z.dtype) if _needs(y) else None
-            ctx.save_for_backward(wx, wy)
+            # x and y are saved too, as PyTorch saves them: changing one in place is an error at backward
+            ctx.save_for_backward(wx, wy, x if isinstance(x, Tensor) else None, y if isinstance(y, Tensor) else None)
         ctx.meta = (grad_meta(x), grad_meta(y))
         return z
 
     @staticmethod
     def backward(ctx, dz):
-        wx, wy = ctx.saved_tensors
+        wx, wy, _, _ = ctx.saved_tensors
         mx, my = ctx.meta
         return (grad_to(dz * wx, mx) if mx is not None else None,
                 grad_to(dz * wy, my) if my is not None else None)

@@ -204,6 +204,17 @@ class Index(Function):
         return IndexScatter.apply(dy, ctx.shape, _saved_key(ctx))
 
 
+class Gather(Index):
+    """y = x.gather(dim, index), computed as x[key];  dx as for Index. The input is saved too, as
+    PyTorch's gather saves it: changing it in place before backward is an error in both."""
+
+    @staticmethod
+    def forward(ctx, x, key):
+        y = Index.forward(ctx, x, key)
+        ctx.save_for_backward(*ctx._saved, x)
+        return y
+
+
 class IndexScatter(Function):
     """y = zeros(shape) with g added at key (repeated positions add up);  dg = dy[key]"""
 
@@ -372,7 +383,7 @@ def gather(input, dim, index, *, sparse_grad=False):
         x1, i1 = _scalar_case("gather", input, dim, index)
         return gather(x1, 0, i1).reshape(index.shape)
     d, key = _dim_args("gather", input, dim, index)
-    return Index.apply(input, key)
+    return Gather.apply(input, key)
 
 
 def _src_crop(src, index):

@@ -10,7 +10,8 @@ import os
 
 from .checkpoint import save_checkpoint
 
-__all__ = ["Callback", "EarlyStopping", "ModelCheckpoint", "CSVLogger", "LRSchedulerCallback", "LambdaCallback"]
+__all__ = ["Callback", "EarlyStopping", "ModelCheckpoint", "CSVLogger", "LRSchedulerCallback", "LambdaCallback",
+           "interrupted_path"]
 
 
 class Callback:
@@ -141,27 +142,30 @@ class ModelCheckpoint(Callback):
             when ``save_best_only``.
         mode: 'min', 'max' or 'auto'.
         extra: JSON-able dict stored in every checkpoint (e.g. the model config).
+        interrupt_path: where Ctrl-C saves the run as it stands, mid-epoch (default
+            ``<stem>-interrupted<suffix>``): never over a checkpoint of completed epochs.
 
-    On Ctrl-C the current state is saved to ``last_path`` (or ``filepath`` when every epoch is saved).
+    An epoch whose training loss is not finite is not saved (the last good checkpoint stays).
     """
 
     def __init__(self, filepath, monitor="val_loss", save_best_only=False, save_last=False, mode="auto",
-                 extra=None, last_path=None, verbose=False):
+                 extra=None, last_path=None, verbose=False, interrupt_path=None):
         self.filepath = os.fspath(filepath)
         self.save_best_only, self.save_last, self.extra, self.verbose = save_best_only, save_last, extra, verbose
         self._monitor = _Monitor(monitor, mode)
         self.monitor = monitor
         stem, suffix = os.path.splitext(self.filepath)
         self.last_path = last_path or (f"{stem}-last{suffix or '.safetensors'}" if save_best_only else self.filepath)
+        self.interrupt_path = os.fspath(interrupt_path) if interrupt_path else interrupted_path(self.filepath)
         self.saved = []
 
     def on_train_begin(self, logs=None):
         self._monitor.best = math.inf if self._monitor.mode == "min" else -math.inf
 
-    def _save(self, path, epoch, completed):
+    def _save(self, path, epoch, completed, position=None):
         t = self.trainer
         save_checkpoint(path, t.model, t.optimizer, t.scheduler, epoch=completed,
-                        extra=dict(self.extra or {}))
+                        extra=dict(self.extra or {}), position=position)
         self.saved.append(path)
         if self.verbose:
             t.message(f"saved checkpoint {path}")
@@ -169,6 +173,10 @@ class ModelCheckpoint(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
+        if not math.isfinite(logs.get("loss", 0.0)):
+            self.trainer.message(f"not saving epoch {epoch + 1}: its training loss is {logs['loss']} (the last "
+                                 "checkpoint stays)")
+            return
         path = _format(self.filepath, epoch + 1, logs)
         if self.save_best_only:
             value = self._monitor.value(logs, "ModelCheckpoint")
@@ -181,8 +189,20 @@ class ModelCheckpoint(Callback):
             self._save(path, epoch, epoch + 1)
 
     def on_interrupt(self, epoch, logs=None):
-        # the epoch did not finish: record the completed epochs
-        self._save(_format(self.last_path, epoch + 1, logs), epoch, epoch)
+        position = self.trainer.position()
+        if position is None:
+            self.trainer.message("stopped inside an optimizer step or callback: no mid-epoch checkpoint "
+                                 "(the last checkpoint stays)")
+            return
+        path = _format(self.interrupt_path, epoch + 1, logs)
+        self._save(path, epoch, position["epoch"], position)
+        self.trainer.message(f"saved the interrupted run to {path}")
+
+
+def interrupted_path(path):
+    """Where a run checkpointed to ``path`` is saved on Ctrl-C: ``<stem>-interrupted<suffix>``."""
+    stem, suffix = os.path.splitext(os.fspath(path))
+    return f"{stem}-interrupted{suffix or '.safetensors'}"
 
 
 class CSVLogger(Callback):

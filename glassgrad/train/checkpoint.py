@@ -6,10 +6,17 @@ Layout of a checkpoint file:
   state tensors), ``rng.default`` (``glassgrad.get_rng_state()``), ``rng.numpy`` (NumPy's global
   MT19937 key), ``extra.<name>`` (tensors given in ``extra``);
 - ``__metadata__`` (str -> str, values JSON): ``format``, ``epoch``, ``optimizer`` (class, param
-  groups and non-tensor state), ``scheduler`` (its state_dict), ``rng.numpy``, ``extra``.
+  groups and non-tensor state), ``scheduler`` (its state_dict), ``rng.numpy``, ``extra``;
+- for a run interrupted mid-epoch, ``position`` (the epoch in progress, the batches done, the
+  running loss and metric sums) and tensors ``position.<name>`` (the random streams as they were
+  when that epoch began, from which its shuffled order is drawn again).
 
-Resuming with ``load_checkpoint`` into freshly built objects continues bit for bit like a run that
-never stopped (same weights, optimizer moments, step counts, LR schedule and random streams).
+Resuming with ``load_checkpoint`` into freshly built objects, then ``fit(..., resume=info)``,
+continues bit for bit like a run that never stopped (same weights, optimizer moments, step counts,
+LR schedule, random streams and, mid-epoch, the same batch order).
+
+Everything read from a file is validated before it is used (nesting depth, value types, tensor
+dtypes and sizes); errors are ValueErrors naming the file.
 """
 import collections
 import json
@@ -19,7 +26,7 @@ import numpy as np
 
 from .. import random as _random
 from ..autograd.tensor import Tensor, wrap_array
-from ..io.safetensors import load_file_with_metadata, save_file
+from ..io.safetensors import MAX_HEADER_DEPTH, json_depth, load_file_with_metadata, save_file
 
 __all__ = ["save_checkpoint", "load_checkpoint", "read_checkpoint_metadata", "FORMAT"]
 
@@ -58,6 +65,23 @@ def _encode(obj):
                     "a checkpoint; use numbers, strings, lists, dicts or tensors")
 
 
+_TENSOR_DTYPES = {"bool", "uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64", "float16",
+                  "float32", "float64"}
+
+
+def _decode_tensor(obj):
+    dtype, shape = obj.get("dtype"), obj.get("shape")
+    if dtype not in _TENSOR_DTYPES:
+        raise ValueError(f"a stored tensor has dtype {dtype!r}; expected one of {sorted(_TENSOR_DTYPES)}")
+    if (not isinstance(shape, list) or len(shape) > 64
+            or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)):
+        raise ValueError(f"a stored tensor has an invalid shape {shape!r}")
+    values = np.asarray(obj["__tensor__"], dtype=dtype)  # no bigger than the file's own text
+    if values.size != math.prod(shape):
+        raise ValueError(f"a stored tensor of shape {shape} holds {values.size} values")
+    return wrap_array(values.reshape(shape))
+
+
 def _decode(obj):
     if isinstance(obj, list):
         return [_decode(v) for v in obj]
@@ -72,7 +96,7 @@ def _decode(obj):
     if "__items__" in obj:
         return {_decode(k): _decode(v) for k, v in obj["__items__"]}
     if "__tensor__" in obj:
-        return wrap_array(np.asarray(obj["__tensor__"], dtype=obj["dtype"]).reshape(obj["shape"]))
+        return _decode_tensor(obj)
     return {k: _decode(v) for k, v in obj.items()}
 
 
@@ -80,15 +104,18 @@ def _dumps(obj):
     return json.dumps(_encode(obj), allow_nan=False, separators=(",", ":"))
 
 
-def save_checkpoint(path, model, optimizer=None, scheduler=None, epoch=None, extra=None):
+def save_checkpoint(path, model, optimizer=None, scheduler=None, epoch=None, extra=None, position=None):
     """Write a checkpoint of ``model`` (and optionally ``optimizer``, ``scheduler``) to ``path``.
 
-    Written to a temporary file in the same folder, then renamed: never half-written.
+    Written to a temporary file in the same folder, then renamed: never half-written (see
+    ``glassgrad.io.save_file`` for the destinations it refuses).
 
     Args:
         epoch: the number of completed epochs (stored for resuming).
         extra: a dict of JSON-able values (str, numbers, lists, dicts) and/or tensors to store too
             (e.g. the model config); tensors are stored as ``extra.<name>``.
+        position: where in an unfinished epoch the run stopped (``Trainer.position()``); None
+            for a checkpoint taken between epochs.
     """
     tensors = {}
     for name, value in model.state_dict().items():
@@ -120,6 +147,14 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, epoch=None, ext
         else:
             plain[name] = value
     metadata["extra"] = _dumps(plain)
+    if position is not None:
+        plain = {}
+        for name, value in position.items():
+            if _is_array(value):
+                tensors[f"position.{name}"] = value
+            else:
+                plain[name] = value
+        metadata["position"] = _dumps(plain)
     save_file(tensors, path, metadata=metadata)
     return path
 
@@ -130,10 +165,24 @@ def _read(path):
         raise ValueError(f"{path}: a safetensors file but not a glassgrad checkpoint (metadata format is "
                          f"{metadata.get('format')!r}, expected {FORMAT!r}); load plain weights with "
                          "glassgrad.io.load_file")
-    try:
-        decoded = {k: _decode(json.loads(v)) for k, v in metadata.items() if k != "format" and k != "model_class"}
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path}: corrupt checkpoint metadata ({e})") from None
+    decoded = {}
+    for key, text in metadata.items():
+        if key in ("format", "model_class"):
+            continue
+        try:
+            value = json.loads(text)
+            if json_depth(value) > MAX_HEADER_DEPTH:
+                raise ValueError(f"nests deeper than {MAX_HEADER_DEPTH} levels")
+            decoded[key] = _decode(value)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}: corrupt checkpoint metadata {key!r} ({e})") from None
+        except RecursionError:
+            raise ValueError(f"{path}: corrupt checkpoint metadata {key!r} (nests too deeply)") from None
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            raise ValueError(f"{path}: corrupt checkpoint metadata {key!r} ({e})") from None
+    epoch = decoded.get("epoch")
+    if epoch is not None and (not isinstance(epoch, int) or isinstance(epoch, bool) or not 0 <= epoch <= 10 ** 9):
+        raise ValueError(f"{path}: corrupt checkpoint metadata: 'epoch' must be a non-negative integer, got {epoch!r}")
     return tensors, metadata, decoded
 
 
@@ -153,12 +202,20 @@ def load_checkpoint(path, model=None, optimizer=None, scheduler=None, strict=Tru
 
     Returns:
         dict with 'epoch' (completed epochs when saved), 'extra' (what ``extra`` held, tensors
-        included) and 'metadata' (the raw metadata).
+        included), 'metadata' (the raw metadata) and, for a run interrupted mid-epoch,
+        'position' (pass the dict to ``fit(..., resume=...)`` to continue exactly).
 
     Raises:
         ValueError naming the file when it is corrupt, not a checkpoint, or lacks a requested part.
     """
     tensors, raw, meta = _read(path)
+    try:
+        return _load(path, tensors, raw, meta, model, optimizer, scheduler, strict, restore_rng)
+    except (KeyError, TypeError, IndexError, AttributeError) as e:
+        raise ValueError(f"{path}: corrupt or mismatched checkpoint ({type(e).__name__}: {e})") from None
+
+
+def _load(path, tensors, raw, meta, model, optimizer, scheduler, strict, restore_rng):
     if model is not None:
         state = {k[len("model."):]: wrap_array(v) for k, v in tensors.items() if k.startswith("model.")}
         if not state and strict:
@@ -203,4 +260,46 @@ def load_checkpoint(path, model=None, optimizer=None, scheduler=None, strict=Tru
             np.random.set_state((kind, tensors["rng.numpy"], pos, has_gauss, cached))
     extra = dict(meta.get("extra") or {})
     extra.update({k[len("extra."):]: wrap_array(v) for k, v in tensors.items() if k.startswith("extra.")})
-    return {"epoch": meta.get("epoch"), "extra": extra, "metadata": raw}
+    out = {"epoch": meta.get("epoch"), "extra": extra, "metadata": raw}
+    if "position" in meta:
+        out["position"] = _position(meta["position"], tensors, meta.get("epoch"), path)
+    return out
+
+
+def _is_count(v):
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _position(info, tensors, epoch, path):
+    """The validated mid-epoch position of a checkpoint (see ``Trainer.position``)."""
+    def bad(what):
+        return ValueError(f"{path}: corrupt checkpoint metadata 'position': {what}")
+    if not isinstance(info, dict):
+        raise bad("not a JSON object")
+    if not _is_count(info.get("epoch")) or info["epoch"] != epoch:
+        raise bad(f"'epoch' must be the checkpoint's epoch {epoch}, got {info.get('epoch')!r}")
+    for key in ("batch", "count"):
+        if not _is_count(info.get(key)):
+            raise bad(f"{key!r} must be a non-negative integer, got {info.get(key)!r}")
+    if not _is_number(info.get("loss_total")):
+        raise bad(f"'loss_total' must be a finite number, got {info.get('loss_total')!r}")
+    if info.get("lr") is not None and not _is_number(info["lr"]):
+        raise bad(f"'lr' must be a number, got {info['lr']!r}")
+    metrics = info.get("metrics", {})
+    if not isinstance(metrics, dict) or not all(
+            isinstance(v, list) and len(v) == 2 and _is_number(v[0]) and _is_count(v[1]) for v in metrics.values()):
+        raise bad(f"'metrics' must map names to [total, count], got {metrics!r}"[:200])
+    out = dict(info, metrics={k: list(v) for k, v in metrics.items()})
+    prefix = "position."
+    for name, value in tensors.items():
+        if name.startswith(prefix):
+            if value.dtype != np.uint8 or value.ndim != 1:
+                raise bad(f"tensor {name!r} must be a 1-D uint8 random state, got {value.dtype} {value.shape}")
+            out[name[len(prefix):]] = value
+    if "rng_default" not in out:
+        raise bad("the random state at the start of the epoch ('position.rng_default') is missing")
+    return out

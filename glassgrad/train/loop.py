@@ -6,10 +6,12 @@ import numpy as np
 
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor, wrap_array
+from ..random import get_rng_state, set_rng_state
 from .callbacks import Callback, LRSchedulerCallback, ModelCheckpoint
 from .history import History
 from .metrics import get_metric
 from .progress import ProgressBar
+from .resume import DeferredInterrupt, EpochStreams
 
 __all__ = ["fit", "evaluate", "predict", "Trainer"]
 
@@ -44,14 +46,33 @@ def _lr(optimizer):
 
 
 class Trainer:
-    """The state of a running ``fit``, seen by callbacks as ``callback.trainer``."""
+    """The state of a running ``fit``, seen by callbacks as ``callback.trainer``: ``model``,
+    ``optimizer``, ``scheduler``, ``history``, ``epoch`` (0-based, in progress), ``batch`` (batches
+    of it done) and ``stop_training``."""
 
-    def __init__(self, model, optimizer, scheduler, history, progress):
+    def __init__(self, model, optimizer, scheduler, history, progress, streams=None):
         self.model, self.optimizer, self.scheduler, self.history = model, optimizer, scheduler, history
         self.progress = progress
         self.stop_training = False
         self.epoch = 0
         self.loss = None  # the latest batch's loss tensor (its graph feeds glassgrad.inspect)
+        self.batch = 0
+        self.streams = streams
+        self.in_step = False   # between optimizer.step() and the end of the batch: no clean point
+        self._sums = (0.0, 0, [], None)
+
+    def position(self):
+        """Where the run stands, for a mid-epoch checkpoint (``save_checkpoint(position=...)``): the
+        epoch in progress, the batches of it done, the running loss and metric sums, and the random
+        streams at the start of the epoch. None inside an optimizer step (no clean point)."""
+        if self.in_step or self.streams is None or self.streams.at_epoch_start is None:
+            return None
+        total, count, metrics, lr = self._sums if self.batch else (0.0, 0, [], _lr(self.optimizer))
+        out = {"epoch": self.epoch, "batch": self.batch, "loss_total": total, "count": count, "lr": lr,
+               "metrics": {m.name: [float(m.total), int(m.count)] for m in metrics
+                           if hasattr(m, "total") and hasattr(m, "count")}}
+        out.update(self.streams.at_epoch_start)
+        return out
 
     def message(self, text):
         """Print a line through the progress display (nothing when not verbose)."""
@@ -120,7 +141,7 @@ def predict(model, data, batch_size=256, device=None):
 
 def fit(model, optimizer, loss_fn, train_loader, val_loader=None, epochs=1, metrics=("accuracy",), callbacks=(),
         scheduler=None, device=None, verbose=True, initial_epoch=0, checkpoint=None, scheduler_interval="epoch",
-        progress=None):
+        progress=None, resume=None):
     """Train ``model`` for ``epochs`` epochs and return a ``History``.
 
     Each batch: ``optimizer.zero_grad()``, ``loss_fn(model(*inputs), target).backward()``,
@@ -137,12 +158,28 @@ def fit(model, optimizer, loss_fn, train_loader, val_loader=None, epochs=1, metr
         device: move the model and each batch there.
         verbose: show progress (a live tqdm bar on a terminal, else one line per epoch).
         initial_epoch: the epoch to start counting at (when resuming from a checkpoint).
-        checkpoint: a path: save a checkpoint after every epoch and on Ctrl-C.
+        checkpoint: a path: save a checkpoint after every epoch, and on Ctrl-C a mid-epoch one
+            beside it (``<stem>-interrupted<suffix>``).
+        resume: the dict ``load_checkpoint`` returned (called with ``restore_rng=True`` just
+            before, into the model, optimizer and scheduler given here): training continues where
+            the checkpoint was written, after its last completed epoch or, for a run interrupted
+            mid-epoch, after its last completed batch, bit for bit like the run that never stopped.
+            ``train_loader`` must be built like the saved run's (same data, batch size, shuffling).
 
-    Ctrl-C (KeyboardInterrupt) during training ends the epoch cleanly: callbacks get
-    ``on_interrupt`` (checkpoints are saved), then ``on_train_end``; the History is returned with
-    ``interrupted = True``.
+    Ctrl-C (SIGINT) during training stops the run at the end of the running batch (a second Ctrl-C
+    stops it at once): callbacks get ``on_interrupt`` (``ModelCheckpoint`` saves the run as it
+    stands, mid-epoch, with ``Trainer.position()``), then ``on_train_end``; the History is returned
+    with ``interrupted = True``. A KeyboardInterrupt raised in the training code is treated alike,
+    rewound to the last completed batch (none is saved from inside an optimizer step).
     """
+    position = None
+    if resume is not None:
+        if not isinstance(resume, dict) or "epoch" not in resume:
+            raise TypeError("fit: resume must be the dict returned by load_checkpoint")
+        if initial_epoch not in (0, resume["epoch"] or 0):
+            raise ValueError(f"fit: initial_epoch={initial_epoch} contradicts the checkpoint's epoch "
+                             f"{resume['epoch']}; pass one of them")
+        initial_epoch, position = resume["epoch"] or 0, resume.get("position")
     if epochs < initial_epoch:
         raise ValueError(f"fit: epochs ({epochs}) must be >= initial_epoch ({initial_epoch})")
     if not callable(loss_fn):
@@ -163,80 +200,135 @@ def fit(model, optimizer, loss_fn, train_loader, val_loader=None, epochs=1, metr
         model.to(device)
     history = History()
     progress = progress if progress is not None else (ProgressBar() if verbose else None)
-    trainer = Trainer(model, optimizer, scheduler, history, progress)
+    streams = EpochStreams(train_loader)
+    trainer = Trainer(model, optimizer, scheduler, history, progress, streams)
     for cb in callbacks:
         cb.set_trainer(trainer)
     train_ms = _run_metrics(metrics)
     for cb in callbacks:
         cb.on_train_begin({})
     epoch, logs = initial_epoch, {}
+    stop = DeferredInterrupt(lambda: trainer.message("stopping after this batch (Ctrl-C again to stop at once)"))
     try:
-        for epoch in range(initial_epoch, epochs):
-            trainer.epoch = epoch
-            lr = _lr(optimizer)
-            for cb in callbacks:
-                cb.on_epoch_begin(epoch, {})
-            if progress is not None:
-                progress.epoch_begin(epoch, epochs, len(train_loader) if hasattr(train_loader, "__len__") else None)
-            model.train()
-            for m in train_ms:
-                m.reset()
-            total, count = 0.0, 0
-            for b, batch in enumerate(train_loader):
-                inputs, target = _split(_to(batch, device), "fit")
-                for cb in callbacks:
-                    cb.on_batch_begin(b, {})
-                optimizer.zero_grad()
-                out = model(*inputs)
-                loss = loss_fn(out, target)
-                loss.backward()
-                optimizer.step()
-                trainer.loss = loss
-                value = float(loss.item())
-                n = _batch_size(target)
-                total, count = total + value * n, count + n
-                with no_grad():
-                    for m in train_ms:
-                        m.update(out.detach(), target)
+        with stop:
+            for epoch in range(initial_epoch, epochs):
+                trainer.epoch, trainer.batch = epoch, 0
+                if stop.requested:
+                    raise KeyboardInterrupt
+                logs = _train_epoch(trainer, epoch, epochs, train_loader, loss_fn, train_ms, callbacks, device,
+                                    stop, position if epoch == initial_epoch else None)
+                if val_loader is not None:
+                    val = evaluate(model, val_loader, loss_fn, metrics, device=device)
+                    logs.update({f"val_{k}": v for k, v in val.items()})
+                history.append(epoch, logs)
                 if progress is not None:
-                    progress.batch_end(b, value)
+                    progress.epoch_end(logs)
+                trainer.in_step = True  # (a callback half done is no clean point)
                 for cb in callbacks:
-                    cb.on_batch_end(b, {"loss": value, "size": n})
-            if count == 0:
-                raise ValueError("fit: train_loader yielded no batches (dataset smaller than batch_size with "
-                                 "drop_last=True?)")
-            logs = {"loss": total / count}
-            logs.update({m.name: m.compute() for m in train_ms})
-            if val_loader is not None:
-                val = evaluate(model, val_loader, loss_fn, metrics, device=device)
-                logs.update({f"val_{k}": v for k, v in val.items()})
-            logs["lr"] = lr
-            history.append(epoch, logs)
-            if progress is not None:
-                progress.epoch_end(logs)
-            for cb in callbacks:
-                cb.on_epoch_end(epoch, logs)
-            if trainer.stop_training:
-                history.stopped_epoch = epoch
-                break
-            if not math.isfinite(logs["loss"]):
-                trainer.message(f"stopping: the training loss is {logs['loss']} at epoch {epoch + 1}; "
-                                "try a lower learning rate or gradient clipping")
-                history.stopped_epoch = epoch
-                break
+                    cb.on_epoch_end(epoch, logs)
+                trainer.in_step = False
+                trainer.epoch, trainer.batch = epoch + 1, 0
+                streams.mark_epoch_start()  # (a Ctrl-C from here on stops cleanly before the next epoch)
+                if trainer.stop_training:
+                    history.stopped_epoch = epoch
+                    break
+                if not math.isfinite(logs["loss"]):
+                    trainer.message(f"stopping: the training loss is {logs['loss']} at epoch {epoch + 1}; "
+                                    "try a lower learning rate or gradient clipping")
+                    history.stopped_epoch = epoch
+                    break
     except KeyboardInterrupt:
         history.interrupted = True
         if progress is not None:
             progress.close()
-        trainer.message(f"interrupted during epoch {epoch + 1}; finishing cleanly")
+        if not trainer.in_step:
+            streams.rewind_to_batch_end()  # a partial batch is not part of the run
+        where = f"epoch {trainer.epoch + 1}, after batch {trainer.batch}" if trainer.batch else \
+            f"before epoch {trainer.epoch + 1}"
+        trainer.message(f"interrupted {where}")
         for cb in callbacks:
-            cb.on_interrupt(epoch, logs)
-        saved = [p for cb in callbacks if isinstance(cb, ModelCheckpoint) for p in cb.saved[-1:]]
-        if saved:
-            trainer.message(f"checkpoint saved to {saved[-1]}")
+            cb.on_interrupt(trainer.epoch, logs)
     finally:
         if progress is not None:
             progress.close()
     for cb in callbacks:
         cb.on_train_end({})
     return history
+
+
+def _train_epoch(trainer, epoch, epochs, loader, loss_fn, train_ms, callbacks, device, stop, position):
+    """One epoch of training (from ``position``'s batch when resuming in it): the epoch's logs."""
+    model, optimizer, progress, streams = trainer.model, trainer.optimizer, trainer.progress, trainer.streams
+    for cb in callbacks:
+        cb.on_epoch_begin(epoch, {})
+    if progress is not None:
+        progress.epoch_begin(epoch, epochs, len(loader) if hasattr(loader, "__len__") else None)
+    model.train()
+    for m in train_ms:
+        m.reset()
+    total, count, lr = 0.0, 0, _lr(optimizer)
+    if position is None:
+        streams.mark_epoch_start()
+        batches = enumerate(loader)
+    else:
+        batches, total, count, lr = _resume_in_epoch(trainer, loader, train_ms, position)
+    trainer._sums = (total, count, train_ms, lr)
+    for b, batch in batches:
+        inputs, target = _split(_to(batch, device), "fit")
+        for cb in callbacks:
+            cb.on_batch_begin(b, {})
+        optimizer.zero_grad()
+        out = model(*inputs)
+        loss = loss_fn(out, target)
+        loss.backward()
+        trainer.in_step = True
+        optimizer.step()
+        trainer.loss = loss
+        value = float(loss.item())
+        n = _batch_size(target)
+        total, count = total + value * n, count + n
+        with no_grad():
+            for m in train_ms:
+                m.update(out.detach(), target)
+        if progress is not None:
+            progress.batch_end(b, value)
+        for cb in callbacks:
+            cb.on_batch_end(b, {"loss": value, "size": n})
+        trainer.batch, trainer._sums = b + 1, (total, count, train_ms, lr)
+        trainer.in_step = False
+        streams.mark_batch_end()
+        if stop.requested:
+            raise KeyboardInterrupt
+    if count == 0:
+        raise ValueError("fit: train_loader yielded no batches (dataset smaller than batch_size with "
+                         "drop_last=True?)")
+    logs = {"loss": total / count}
+    logs.update({m.name: m.compute() for m in train_ms})
+    logs["lr"] = lr
+    return logs
+
+
+def _resume_in_epoch(trainer, loader, train_ms, position):
+    """Continue an epoch a checkpoint stopped in: the same batch order, its first batches skipped,
+    the running sums and random streams as they were. Returns (batches, total, count, lr)."""
+    streams = trainer.streams
+    now = (get_rng_state(), np.random.get_state())  # as load_checkpoint restored them
+    streams.restore_epoch_start(position, "fit")
+    batches = enumerate(loader)
+    for _ in range(position["batch"]):
+        if next(batches, None) is None:
+            raise ValueError(f"fit: the checkpoint stopped after batch {position['batch']} of epoch "
+                             f"{position['epoch'] + 1}, but the loader has only {len(loader)} batches; resume "
+                             "with the loader (data set, batch size) of the saved run")
+    if position["batch"]:
+        # the order is drawn (the first batch is out): the streams go on from where the run stopped.
+        # (Before any batch, the run stopped with the streams as the epoch began: nothing to put back,
+        # and the loader's draws, some made only at its first batch, are still to come.)
+        set_rng_state(now[0])
+        np.random.set_state(now[1])
+    streams.mark_batch_end()
+    trainer.batch = position["batch"]
+    for m in train_ms:
+        if m.name in position["metrics"]:
+            m.total, m.count = position["metrics"][m.name]
+    return batches, position["loss_total"], position["count"], position["lr"]
