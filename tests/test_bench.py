@@ -76,8 +76,10 @@ def test_the_glassgrad_worker_imports_no_torch():
 
 def test_bench_json(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    assert main(["bench", "W_TINY", "--repeats", "1", "--warmup", "1", "--steps", "2", "--json", str(out)]) == 0
+    assert main(["bench", "W_TINY", "--repeats", "1", "--warmup", "1", "--steps", "2", "--threads", "1",
+                 "--json", str(out)]) == 0
     report = json.loads(out.read_text())
+    assert report["threads"] == 1
     row = report["workloads"]["W_TINY"]
     assert set(row) == {"glassgrad_ms", "torch_ms", "ratio", "glassgrad_peak_rss_mb", "torch_peak_rss_mb"}
     assert row["ratio"] == pytest.approx(row["glassgrad_ms"] / row["torch_ms"])

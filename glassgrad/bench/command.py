@@ -26,14 +26,14 @@ _SUITE_OF = {**{w: "workloads" for w in WORKLOADS}, **{c: "layers" for c in laye
              **{c: "tiny" for c in tiny.CASES}}
 
 
-def measure(workload, repeats=3, warmup=5, steps=30, extra=(), with_torch=True, suite="workloads"):
+def measure(workload, repeats=3, warmup=5, steps=30, extra=(), with_torch=True, suite="workloads", threads=None):
     """{'glassgrad_ms', 'torch_ms', 'ratio', peak RSS...} for one case, A B A B interleaved."""
     flags = ("--warmup", warmup, "--steps", steps, *extra)
     bound = suite == "workloads" and workload in GEMMS and not extra
     runners = {"glassgrad": ("glassgrad", None, ("--gemm-bound",) if bound else ())}
     if with_torch:
         runners["torch"] = ("torch", None, ())
-    runs = harness.compare(suite, workload, runners, repeats, *flags)
+    runs = harness.compare(suite, workload, runners, repeats, *flags, threads=threads)
     out = {"glassgrad_ms": harness.median_of(runs["glassgrad"]),
            "glassgrad_peak_rss_mb": max(r["peak_rss_mb"] for r in runs["glassgrad"])}
     if with_torch:
@@ -49,19 +49,19 @@ def measure(workload, repeats=3, warmup=5, steps=30, extra=(), with_torch=True, 
     return out
 
 
-def measure_malloc(workload, repeats=3, warmup=5, steps=30, suite="workloads"):
+def measure_malloc(workload, repeats=3, warmup=5, steps=30, suite="workloads", threads=None):
     """PyTorch alone and PyTorch under glassgrad's malloc settings, A B A B: {'torch_ms',
     'torch_gg_malloc_ms', 'ratio'} (ratio = with / without; below 1: the settings speed PyTorch up)."""
     runners = {"plain": ("torch", None, ()), "malloc": ("torch", "glassgrad", ())}
-    runs = harness.compare(suite, workload, runners, repeats, "--warmup", warmup, "--steps", steps)
+    runs = harness.compare(suite, workload, runners, repeats, "--warmup", warmup, "--steps", steps, threads=threads)
     plain, malloc = harness.median_of(runs["plain"]), harness.median_of(runs["malloc"])
     return {"torch_ms": plain, "torch_gg_malloc_ms": malloc, "ratio": malloc / plain}
 
 
-def measure_gemm(workload, repeats=3, iters=200):
+def measure_gemm(workload, repeats=3, iters=200, threads=None):
     """{'m x k x n': {'numpy_gflops', 'torch_gflops', 'ratio'}}: NumPy / PyTorch matmul speed."""
     runners = {"numpy": ("numpy", None, ()), "torch": ("torch", None, ())}
-    runs = harness.compare("gemm", workload, runners, repeats, "--iters", iters)
+    runs = harness.compare("gemm", workload, runners, repeats, "--iters", iters, threads=threads)
     out = {}
     for shape in runs["numpy"][0]["gflops"]:
         npy = harness.median_of([r["gflops"] for r in runs["numpy"]], shape)
@@ -84,7 +84,7 @@ def _row(name, r):
 def _table(title, cases, a, with_torch, suite, report, key):
     print(f"\n{title}\n{HEADER}" if title else HEADER)
     for c in cases:
-        r = measure(c, a.repeats, a.warmup, a.steps, with_torch=with_torch, suite=suite)
+        r = measure(c, a.repeats, a.warmup, a.steps, with_torch=with_torch, suite=suite, threads=a.threads)
         report.setdefault(key, {})[c] = {k: v for k, v in r.items() if k != "gemm_lower_bound_ms"}
         if "gemm_lower_bound_ms" in r:
             report["gemm_lower_bound_ms"][c] = r["gemm_lower_bound_ms"]
@@ -118,6 +118,8 @@ def main(argv=None):
     p.add_argument("--repeats", type=int, default=3, help="interleaved repetitions per framework")
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--steps", type=int, default=30)
+    p.add_argument("--threads", type=int, help="limit both frameworks (and their BLAS) to this many threads "
+                   "(default: every core); 1 gives steadier figures on a busy machine")
     p.add_argument("--layers", action="store_true", help=f"also time W_CNN's layers: {', '.join(layers.CASES)}")
     p.add_argument("--raw-tiny", action="store_true", help="also time W_TINY written on raw tensors")
     p.add_argument("--gemm", action="store_true", help="also time NumPy's and PyTorch's matmul at the GEMM shapes")
@@ -131,13 +133,15 @@ def main(argv=None):
     unknown = [w for w in a.workloads if w not in WORKLOADS]
     if unknown:
         p.error(f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(WORKLOADS)}")
+    if a.threads is not None and a.threads < 1:
+        p.error(f"--threads must be a positive integer, got {a.threads}")
     if a.profile:
         _profile(a.profile, max(a.steps, 30))
         return 0
     with_torch = importlib.util.find_spec("torch") is not None
     if not with_torch:
         print("PyTorch is not installed: timing glassgrad alone (pip install torch==2.13.0 for ratios)")
-    report = {"workloads": {}, "gemm_lower_bound_ms": {}}
+    report = {"workloads": {}, "gemm_lower_bound_ms": {}, "threads": a.threads or os.cpu_count()}
     _table(None, a.workloads, a, with_torch, "workloads", report, "workloads")
     if a.raw_tiny:
         _table("W_TINY on raw tensors (per-op overhead)", tiny.CASES, a, with_torch, "tiny", report, "raw_tiny")
@@ -148,7 +152,7 @@ def main(argv=None):
         print(f"\nW_MLP sweep (batch x hidden width)\n{HEADER}")
         for batch, width in SWEEP:
             r = measure("W_MLP", max(1, a.repeats - 2), a.warmup, a.steps,
-                        extra=("--batch", batch, "--width", width), with_torch=with_torch)
+                        extra=("--batch", batch, "--width", width), with_torch=with_torch, threads=a.threads)
             report["sweep"][f"b{batch}_w{width}"] = r
             print(_row(f"b={batch} w={width}", r), flush=True)
     if a.malloc and with_torch:
@@ -156,14 +160,14 @@ def main(argv=None):
         print(f"\nPyTorch with glassgrad's malloc settings (host_memory.py)\n"
               f"{'workload':<16}{'torch ms':>10}{'+malloc ms':>11}{'ratio':>7}")
         for w in a.workloads:
-            r = measure_malloc(w, a.repeats, a.warmup, a.steps)
+            r = measure_malloc(w, a.repeats, a.warmup, a.steps, threads=a.threads)
             report["malloc"][w] = r
             print(f"{w:<16}{r['torch_ms']:10.3f}{r['torch_gg_malloc_ms']:11.3f}{r['ratio']:7.2f}", flush=True)
     if a.gemm and with_torch:
         report["gemm"] = {}
         for w in (w for w in a.workloads if w in GEMMS):
             print(f"\n{w}'s GEMMs\n{'m x k x n':<22}{'NumPy GFLOP/s':>14}{'PyTorch GFLOP/s':>16}{'NumPy/PyTorch':>14}")
-            report["gemm"][w] = measure_gemm(w, a.repeats)
+            report["gemm"][w] = measure_gemm(w, a.repeats, threads=a.threads)
             for shape, r in report["gemm"][w].items():
                 print(f"{shape:<22}{r['numpy_gflops']:14.0f}{r['torch_gflops']:16.0f}{r['ratio']:14.2f}", flush=True)
     if a.json:

@@ -11,7 +11,8 @@ this script loads them from its own folder.
 
 ``GLASSGRAD_BENCH_MALLOC=glassgrad`` in a PyTorch worker applies glassgrad's malloc settings (the
 same ``host_memory.py``, loaded by path without the glassgrad package) before torch is imported:
-the malloc effect alone, on PyTorch.
+the malloc effect alone, on PyTorch. ``GLASSGRAD_BENCH_THREADS=n`` gives PyTorch n threads (the
+harness sets the BLAS and glassgrad variables to match).
 """
 import argparse
 import importlib
@@ -55,11 +56,17 @@ def _framework(name):
         if os.environ.get("GLASSGRAD_BENCH_MALLOC") == "glassgrad" and not _glassgrad_malloc():
             raise SystemExit("worker: GLASSGRAD_BENCH_MALLOC=glassgrad needs glibc's malloc (Linux)")
         import torch
-        torch.set_num_threads(os.cpu_count())
+        torch.set_num_threads(_threads())
         return torch, torch.nn, torch.optim
     import glassgrad
     from glassgrad import nn, optim
     return glassgrad, nn, optim
+
+
+def _threads():
+    """The threads each framework may use: ``GLASSGRAD_BENCH_THREADS`` (set by ``--threads``), else
+    every core."""
+    return int(os.environ.get("GLASSGRAD_BENCH_THREADS") or os.cpu_count())
 
 
 def _suite(name):
@@ -90,7 +97,7 @@ def gemm_gflops(library, workload, iters):
     gemms = _suite("workloads").GEMMS[workload]
     if library == "torch":
         import torch
-        torch.set_num_threads(os.cpu_count())
+        torch.set_num_threads(_threads())
         make = lambda m, k: torch.rand(m, k)  # noqa: E731
     else:
         rng = np.random.default_rng(0)
