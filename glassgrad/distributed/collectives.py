@@ -119,19 +119,24 @@ def broadcast(tensor, src, group=None, async_op=False):
                 lambda: _store(tensor, buf), async_op)
 
 
+def _check_per_rank(tensors, list_name, role, like, like_name, size, op):
+    """One tensor per rank in ``tensors``, each shaped and typed like ``like``."""
+    if len(tensors) != size:
+        raise ValueError(f"{op}: {list_name} has {len(tensors)} tensors but the group has {size} "
+                         f"ranks; pass one {role} tensor per rank")
+    for i, t in enumerate(tensors):
+        _check_tensor(t, op, f"{list_name}[{i}]")
+        if t.shape != like.shape or t.dtype != like.dtype:
+            raise ValueError(f"{op}: {list_name}[{i}] is {tuple(t.shape)} {t.dtype} but {like_name} is "
+                             f"{tuple(like.shape)} {like.dtype}; every {role} must match {like_name}")
+
+
 def all_gather(tensor_list, tensor, group=None, async_op=False):
     """Fill ``tensor_list[r]`` with rank ``r``'s ``tensor`` on every rank."""
     _check_tensor(tensor, "all_gather")
     comm = communicator(group, "all_gather")
     size = comm.Get_size()
-    if len(tensor_list) != size:
-        raise ValueError(f"all_gather: tensor_list has {len(tensor_list)} tensors but the group has {size} "
-                         "ranks; pass one output tensor per rank")
-    for i, t in enumerate(tensor_list):
-        _check_tensor(t, "all_gather", f"tensor_list[{i}]")
-        if t.shape != tensor.shape or t.dtype != tensor.dtype:
-            raise ValueError(f"all_gather: tensor_list[{i}] is {tuple(t.shape)} {t.dtype} but the input is "
-                             f"{tuple(tensor.shape)} {tensor.dtype}; outputs must match the input")
+    _check_per_rank(tensor_list, "tensor_list", "output", tensor, "the input", size, "all_gather")
     send = _host(tensor.array)
     recv = np.empty((size,) + send.shape, send.dtype)
 
@@ -161,14 +166,7 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
     _check_tensor(output, "reduce_scatter", "output")
     comm = communicator(group, "reduce_scatter")
     size = comm.Get_size()
-    if len(input_list) != size:
-        raise ValueError(f"reduce_scatter: input_list has {len(input_list)} tensors but the group has {size} "
-                         "ranks; pass one input tensor per rank")
-    for i, t in enumerate(input_list):
-        _check_tensor(t, "reduce_scatter", f"input_list[{i}]")
-        if t.shape != output.shape or t.dtype != output.dtype:
-            raise ValueError(f"reduce_scatter: input_list[{i}] is {tuple(t.shape)} {t.dtype} but output is "
-                             f"{tuple(output.shape)} {output.dtype}; every input must match the output")
+    _check_per_rank(input_list, "input_list", "input", output, "output", size, "reduce_scatter")
     mpi_op = _mpi_op(op, "reduce_scatter", output.dtype)
     send = np.stack([_host(t.array) for t in input_list])
     recv = np.empty(output.shape, output.dtype)
