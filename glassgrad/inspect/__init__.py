@@ -1,6 +1,7 @@
 """``glassgrad.inspect``: the glass box. ``Monitor`` watches every layer while a model trains (through
 public hooks only); ``diagnose`` reads what it saw and returns ``Finding``s that name the pathology,
 the layer, the step, the figures and what to change. See docs/inspect.md."""
+from . import attribution  # noqa: F401
 from .doctor import RULES, diagnose  # noqa: F401
 from .findings import KINDS, SEVERITIES, Finding  # noqa: F401
 from .monitor import Monitor  # noqa: F401
@@ -9,4 +10,4 @@ from .storage import RunRecord, load_run  # noqa: F401
 from .tensorboard import write_run as write_tensorboard  # noqa: F401
 
 __all__ = ["Monitor", "diagnose", "Finding", "KINDS", "SEVERITIES", "RULES", "RunRecord", "load_run",
-           "format_report", "write_tensorboard"]
+           "format_report", "write_tensorboard", "attribution"]
