@@ -1,6 +1,7 @@
 """``glassgrad.inspect``: the glass box. ``Monitor`` watches every layer while a model trains (through
 public hooks only); ``diagnose`` reads what it saw and returns ``Finding``s that name the pathology,
-the layer, the step, the figures and what to change. See docs/inspect.md."""
+the layer, the step, the figures and what to change; ``attribution`` says which inputs and weights
+drove an output (Captum's methods). See docs/inspect.md."""
 from . import attribution  # noqa: F401
 from .doctor import RULES, diagnose  # noqa: F401
 from .findings import KINDS, SEVERITIES, Finding  # noqa: F401

@@ -164,7 +164,7 @@ def _check_index(idx, output, who, example=None):
         if not -size <= int(i) < size:
             where = "" if example is None else f" (example {example})"
             raise IndexError(f"{who}: target index {int(i)}{where} is out of range for dimension {d + 1} of the "
-                             f"model's output of shape {shape} (valid: 0..{size - 1})")
+                             f"model's output, of size {size} (valid: 0..{size - 1})")
 
 
 def select_targets(output, target, who):

@@ -241,8 +241,8 @@ class LayerIntegratedGradients(GradientAttribution):
         totals = integrate(grad_at, starts, ends, method, n_steps, internal_batch_size, who)
         attrs = tuple(t * (e - s) for t, e, s in zip(totals, ends, starts)) if self._multiply_by_inputs else totals
         per_layer, k = [], 0
-        for c, (_, was_tuple) in zip(counts, at_x):
-            per_layer.append(format_output(was_tuple, attrs[k:k + c]))
+        for c in counts:  # Captum's convention: a tuple only for a layer with several tensors
+            per_layer.append(format_output(c > 1, attrs[k:k + c]))
             k += c
         out = per_layer if isinstance(self.layer, list) else per_layer[0]
         if return_convergence_delta:
