@@ -20,11 +20,11 @@ def _outputs(y):
     return list(y) if isinstance(y, (tuple, list)) else [y]
 
 
-def check(gg_fn, torch_fn, arrays, rng, grad=True, tol=TOL, check_dtype=True):
+def check(gg_fn, torch_fn, arrays, rng, grad=True, tol=TOL, check_dtype=True, constant=()):
     """``gg_fn(*tensors)`` against ``torch_fn(*tensors)``: values, shapes and the gradients of
-    every float input for a random output gradient. Non-array entries pass through unchanged.
-    Returns the glassgrad input tensors."""
-    pairs = [_pair(a, grad) for a in arrays]
+    every float input (but those at the positions in ``constant``) for a random output gradient.
+    Non-array entries pass through unchanged. Returns the glassgrad input tensors."""
+    pairs = [_pair(a, grad and i not in constant) for i, a in enumerate(arrays)]
     gs, ts = [p[0] for p in pairs], [p[1] for p in pairs]
     yg, yt = _outputs(gg_fn(*gs)), _outputs(torch_fn(*ts))
     assert len(yg) == len(yt)
@@ -80,8 +80,9 @@ def check_module(gg_mod, torch_mod, arrays, rng, tol=TOL, grad=True):
         np.testing.assert_allclose(gg_mod.state_dict()[k].numpy(), v.numpy(), err_msg=k, **tol)
 
 
-def gradcheck(fn, arrays, **kw):
-    """glassgrad's gradcheck (float64 finite differences) of ``fn`` in its float inputs."""
-    xs = [glassgrad.Tensor(a.copy(), requires_grad=a.dtype.kind == "f") if isinstance(a, np.ndarray) else a
-          for a in arrays]
+def gradcheck(fn, arrays, constant=(), **kw):
+    """glassgrad's gradcheck (float64 finite differences) of ``fn`` in its float inputs (but
+    those at the positions in ``constant``)."""
+    xs = [glassgrad.Tensor(a.copy(), requires_grad=a.dtype.kind == "f" and i not in constant)
+          if isinstance(a, np.ndarray) else a for i, a in enumerate(arrays)]
     assert glassgrad.autograd.gradcheck(fn, tuple(xs), **kw)

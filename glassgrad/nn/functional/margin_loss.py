@@ -231,11 +231,9 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     reduction = _prepare("poisson_nll_loss", size_average, reduce, reduction)
     target = _as_tensor(target, input)
     loss = exp(input) - target * input if log_input else input - target * log(input + eps)
-    if full:
-        t = target.detach()
-        safe = where(t > 1, t, t * 0 + 2)
-        stirling = safe * log(safe) - safe + 0.5 * log(2 * math.pi * safe)
-        loss = loss + where(t > 1, stirling, stirling * 0)
+    if full:  # Stirling's approximation of log(target!), only where target > 1
+        stirling = target * log(target) - target + 0.5 * log(2 * math.pi * target)
+        loss = loss + where(target > 1, stirling, loss * 0)
     return _reduce(loss, reduction)
 
 
