@@ -19,3 +19,4 @@ from .multihead import multi_head_attention_forward  # noqa: F401
 from .norm import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
+from .vision import *  # noqa: F401,F403
