@@ -14,7 +14,7 @@ __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", 
            "softplus", "softmax", "log_softmax", "softmin",
            "relu6", "hardtanh", "hardtanh_", "selu", "selu_", "celu", "celu_", "softsign", "mish", "hardswish",
            "hardsigmoid", "prelu", "threshold", "threshold_", "tanhshrink", "glu", "logsigmoid", "hardshrink",
-           "softshrink"]
+           "softshrink", "gumbel_softmax"]
 
 
 def _from_copy(fn):
@@ -291,3 +291,23 @@ def glu(input, dim=-1):
                            f"(input shape {tuple(input.shape)})")
     a, b = input.chunk(2, d)
     return a * _ew.sigmoid(b)
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """A sample of the Gumbel-softmax (concrete) distribution: softmax((logits + g) / tau) along
+    ``dim`` with g = -log(E), E ~ Exponential(1). ``hard`` returns the one-hot of its argmax in the
+    forward pass with the soft sample's gradient (straight-through). ``eps`` is unused (PyTorch's
+    deprecated argument).
+
+    Shape: any; output has the logits' shape."""
+    from ...ops.creation import empty_like, zeros_like
+    from ...ops.reduction import softmax as _softmax
+    if tau <= 0:
+        raise ValueError(f"gumbel_softmax: tau must be positive, got {tau}")
+    gumbels = -empty_like(logits.detach()).exponential_().log()
+    y_soft = _softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y_soft
+    index = y_soft.detach().argmax(dim, keepdim=True)
+    y_hard = zeros_like(logits.detach()).scatter(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
