@@ -118,7 +118,7 @@ class Graph:
                     self._leaves[lid] = (GraphNode(lid, "input", f"input {k}" if k else "input", shape,
                                                    str(dtype)), None)
                 self._edges.append((lid, nid, lid))
-        nr = output._output_nr
+        nr = output.output_nr
         rid = ids[root]
         self._meta.setdefault((rid, nr), (tuple(output.shape), output.dtype))
         if self._ops[rid].shape is None and nr == 0:
@@ -183,7 +183,7 @@ class Graph:
                     else agg.saved_bytes + op.saved_bytes
         for src, dst, key in self._edges:
             d = "out" if dst == "out" else place[dst]
-            if d is None:
+            if d is None or (d == "out" and place[src] is None):
                 continue
             if src in self._leaves:
                 s = src

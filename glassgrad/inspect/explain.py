@@ -115,6 +115,11 @@ def _step_lines(step, entries):
     return out
 
 
+def _op_name(node):
+    name = node.name()
+    return name[:-len("Backward")] if name.endswith("Backward") else name
+
+
 def _formula(cls):
     doc = (cls.__doc__ or "").strip()
     if not doc:
@@ -180,7 +185,7 @@ def explain(loss, params=None, follow=None, entries=6):
             upstream[node][nr] = g.array
         return hook
 
-    wanted = {(root, loss._output_nr)} | {k for k in uses if isinstance(k, tuple)}
+    wanted = {(root, loss.output_nr)} | {k for k in uses if isinstance(k, tuple)}
     for node, nr in wanted:
         handles.append(node.register_prehook(nr, catch(node, nr)))
     leaf_list = list(leaves.values())
@@ -210,13 +215,12 @@ def explain(loss, params=None, follow=None, entries=6):
         n_out = max(ups) + 1
         up = tuple(ups.get(nr) for nr in range(n_out)) if n_out > 1 else ups[0]
         local = _local(node, raw[node])
-        step = Step(number[node], node.name()[:-len("Backward")] if node.name().endswith("Backward") else node.name(),
-                    node.name(), _formula(type(node)), up)
+        step = Step(number[node], _op_name(node), node.name(), _formula(type(node)), up)
         for pos, child, nr in inputs_of[node]:
             if hasattr(child, "next_functions"):
                 key, source = (child, nr), number.get(child)
                 gradient = upstream.get(child, {}).get(nr)
-                what = child.name()[:-len("Backward")] if child.name().endswith("Backward") else child.name()
+                what = _op_name(child)
                 name = f"output {nr} of step {source} ({what})" if nr else f"output of step {source} ({what})"
                 shape = None if gradient is None else tuple(gradient.shape)
             else:
@@ -230,8 +234,7 @@ def explain(loss, params=None, follow=None, entries=6):
         steps.append(step)
     followed = None
     if target:
-        _, index, name, value = target[0], target[1], target[2], None
-        key = target[0]
+        key, index, name = target
         value = leaf_grads.get(key) if not isinstance(key, tuple) else upstream.get(key[0], {}).get(key[1])
         followed = {"name": name, "index": index, "gradient": None if value is None else float(value[index])}
     return Explanation(steps, float(loss.detach().reshape(-1)[0].item()), followed, entries)
@@ -265,9 +268,16 @@ def _resolve_follow(follow, items, leaves, names):
     node = getattr(tensor, "grad_fn", None)
     if node is not None and any(node is n for n, _ in items):
         name = "y"
-        return (node, tensor._output_nr), _index(tuple(tensor.shape), index, name), name
+        return (node, tensor.output_nr), _index(tuple(tensor.shape), index, name), name
     raise ValueError(f"explain: the tensor to follow (shape {tuple(tensor.shape)}) is not in the loss's graph; "
                      "follow a parameter, an input with requires_grad=True, or a tensor the loss was computed from")
+
+
+def _is(child, nr, key):
+    """Whether the input ``(child, nr)`` is the followed tensor (key: a leaf's id or (node, nr))."""
+    if isinstance(key, tuple):
+        return child is key[0] and nr == key[1]
+    return not hasattr(child, "next_functions") and id(child) == key
 
 
 def _on_the_way(order, inputs_of, key):
@@ -275,9 +285,7 @@ def _on_the_way(order, inputs_of, key):
     keep = set()
     for node in reversed(order):  # the engine's order is topological: inputs' nodes come later
         for _, child, nr in inputs_of[node]:
-            hit = (child, nr) == key if isinstance(key, tuple) else (
-                not hasattr(child, "next_functions") and id(child) == key)
-            if hit or child in keep:
+            if _is(child, nr, key) or (hasattr(child, "next_functions") and child in keep):
                 keep.add(node)
                 break
         if isinstance(key, tuple) and node is key[0]:
@@ -291,9 +299,7 @@ def _follow_lines(step, node, ups, inputs, target):
     if isinstance(key, tuple) and key[0] is node and ups.get(key[1]) is not None:
         lines.append(f"dL/d{name}{list(index)} = {_num(ups[key[1]][index])} (the upstream at the element)")
     for operand, (_, child, nr) in zip(step.inputs, inputs):
-        hit = (child, nr) == key if isinstance(key, tuple) else (
-            not hasattr(child, "next_functions") and id(child) == key)
-        if not hit or operand.gradient is None:
+        if not _is(child, nr, key) or operand.gradient is None:
             continue
         g = operand.gradient
         line = f"dL/d{name}{list(index)} = {_num(g[index])}"
