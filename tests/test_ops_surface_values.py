@@ -88,6 +88,42 @@ def test_values_match_torch(name, fn):
     _same(fn(gg, gg.tensor(F), gg.tensor(I)), fn(torch, torch.tensor(F), torch.tensor(I)))
 
 
+EDGES = [
+    ("sort_0d", lambda ns, x: ns.sort(x[0, 0])),
+    ("sort_empty", lambda ns, x: ns.sort(x[:0], 0)),
+    ("topk_0", lambda ns, x: ns.topk(x, 0)),
+    ("cumprod_0d", lambda ns, x: ns.cumprod(x[0, 0], 0)),
+    ("cumprod_empty", lambda ns, x: ns.cumprod(x[:0], 0)),
+    ("cummax_0d", lambda ns, x: ns.cummax(x[0, 0], 0)),
+    ("median_0d", lambda ns, x: (ns.median(x[0, 0]),) + tuple(ns.median(x[0, 0], 0))),
+    ("kthvalue_0d", lambda ns, x: ns.kthvalue(x[0, 0], 1)),
+    ("quantile_0d", lambda ns, x: ns.quantile(x[0, 0], 0.5)),
+    ("diff_to_empty", lambda ns, x: ns.diff(x[:, :1])),
+    ("unique_0d", lambda ns, x: ns.unique(x[0, 0])),
+    ("trace_empty", lambda ns, x: ns.trace(x[:0])),
+    ("diag_empty", lambda ns, x: ns.diag(x[0, :0])),
+    ("cdist_self", lambda ns, x: ns.cdist(x, x)),
+    ("round_halves", lambda ns, x: ns.round(ns.tensor([0.5, 1.5, 2.5, -0.5, 1.25]), decimals=1)),
+    ("sort_nan_descending", lambda ns, x: ns.sort(ns.tensor([[1.0, float("nan"), 3.0, float("nan")]]),
+                                                  descending=True)),
+    ("float32_sort", lambda ns, x: ns.sort(x.float())),
+    ("float32_erfinv", lambda ns, x: ns.erfinv(ns.tanh(x.float()))),
+    ("float32_cumprod", lambda ns, x: ns.cumprod(x.float(), 1)),
+    ("float32_quantile", lambda ns, x: ns.quantile(x.float(), 0.3, dim=1)),
+    ("float32_logaddexp_hypot", lambda ns, x: (ns.logaddexp(x.float(), x.float() * 2), ns.hypot(x.float(), x.float()))),
+]
+
+
+@pytest.mark.parametrize("name, fn", EDGES, ids=[e[0] for e in EDGES])
+def test_edge_cases_match_torch(name, fn):
+    """0-d and empty inputs, NaN, float32 (to float32 accuracy)."""
+    got, want = fn(gg, gg.tensor(F[:3, :4])), fn(torch, torch.tensor(F[:3, :4]))
+    got, want = (got, want) if isinstance(want, tuple) else ((got,), (want,))
+    for a, b in zip(got, want):
+        assert a.shape == tuple(b.shape) and str(a.dtype) == str(b.dtype).replace("torch.", "")
+        np.testing.assert_allclose(a.array, b.numpy(), rtol=2e-6, atol=1e-6)
+
+
 def test_multinomial_distribution_and_rules():
     gg.manual_seed(0)
     w = gg.tensor([[0.0, 1.0, 3.0], [2.0, 2.0, 0.0]], dtype=gg.float64)
@@ -158,6 +194,11 @@ ERRORS = [
     (lambda: gg.mode(gg.ones(0)), IndexError, "non-zero size"),
     (lambda: gg.logspace(0, 1, -1), RuntimeError, "non-negative"),
 ]
+
+
+def test_cov_warns_without_degrees_of_freedom():
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        gg.cov(gg.ones(2, 1))
 
 
 @pytest.mark.parametrize("call, error, match", ERRORS)

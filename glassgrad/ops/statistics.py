@@ -5,6 +5,7 @@ Selected values are gathered from the input (their gradient goes to the element 
 ``median()`` over all elements splits its gradient evenly among the elements equal to it, as
 PyTorch does; quantiles interpolate between two gathered order statistics with ``lerp``."""
 import collections
+import warnings
 
 import numpy as np
 
@@ -224,6 +225,9 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
             wsum - correction
         xm = x - avg.unsqueeze(1)
         c = (xm * w) @ xm.mT
+    if (norm.array <= 0).any() if isinstance(norm, Tensor) else norm <= 0:
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
+                      "observations.", UserWarning, stacklevel=2)
     norm = clamp(norm, min=0) if isinstance(norm, Tensor) else max(norm, 0.0)
     c = c / norm
     return c.reshape(()) if input.ndim < 2 else c
