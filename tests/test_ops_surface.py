@@ -6,7 +6,6 @@ Each row of ``DIFFERENTIABLE`` is ``(name, fn(ns, *inputs), input shapes)``: ``f
 domain with ops that are themselves tested elsewhere (``tanh`` into (-1, 1), ...)."""
 import numpy as np
 import pytest
-import torch
 
 import glassgrad as gg
 from glassgrad.autograd import gradcheck, gradgradcheck

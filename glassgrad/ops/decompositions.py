@@ -16,6 +16,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor, wrap_array
 from ._util import sum_to
 from .diagonal import diag_embed
+from .products import cross as _cross
 from .reduction import ProdOthers
 from .shape import cat, tril, triu
 
@@ -339,6 +340,115 @@ class Pinv(Function):
         K = P @ gt
         PtK = Pt @ K
         return -(K @ P).mT + ((gt - A @ K) @ P) @ Pt + PtK - (PtK @ P) @ A
+
+
+# ---- torch.linalg functions (re-exported by glassgrad.linalg) ----------------------------------
+svd_result = collections.namedtuple("svd", ["U", "S", "Vh"])
+eigh_result = collections.namedtuple("eigh", ["eigenvalues", "eigenvectors"])
+qr_result = collections.namedtuple("qr", ["Q", "R"])
+
+
+def inv(A):
+    """The inverse of a (batch of) square matrix; a singular matrix is an error."""
+    check_matrix("linalg.inv", A)
+    return Inv.apply(A)
+
+
+def _vector_rhs(A, B):
+    """PyTorch's rule: B is a (batch of) vector when it is 1-D or has exactly A's batch shape."""
+    return B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+
+
+def solve(A, B, *, left=True):
+    """The solution X of A X = B (``left=False``: X A = B) for square A; B may be a (batch of)
+    vector or matrix, batch dims broadcast."""
+    check_matrix("linalg.solve", A)
+    if not isinstance(B, Tensor):
+        raise TypeError(f"linalg.solve(): argument 'B' must be Tensor, not {type(B).__name__}")
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type {A.dtype} "
+                           f"and B of type {B.dtype} instead")
+    if not left:
+        return solve(A.mT, B.mT).mT
+    vector = _vector_rhs(A, B)
+    B2 = B.unsqueeze(-1) if vector else B
+    if B2.shape[-2] != A.shape[-1]:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B ({A.shape[-2]}x"
+                           f"{A.shape[-1]} and {B2.shape[-2]}x{B2.shape[-1]})")
+    X = solve_matrices(A, B2)
+    return X.squeeze(-1) if vector else X
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
+    """The solution X of A X = B (``left=False``: X A = B) for triangular A: only its ``upper`` (or
+    lower) triangle is read (and its diagonal taken as ones with ``unitriangular``)."""
+    check_matrix("linalg.solve_triangular", A)
+    T = triu(A, 1 if unitriangular else 0) if upper else tril(A, -1 if unitriangular else 0)
+    if unitriangular:
+        from .creation import eye
+        T = T + eye(A.shape[-1], dtype=A.dtype)
+    if not left:
+        return solve_matrices(T.mT, B.mT).mT
+    return solve_matrices(T, B)
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False):
+    """The Moore-Penrose pseudo-inverse; singular values below max(atol, rtol·σ₁) count as zero
+    (default rtol: machine epsilon × max(m, n) when neither is given)."""
+    check_matrix("linalg.pinv", A, square=False)
+    if rtol is None:
+        rtol = np.finfo(A.dtype).eps * max(A.shape[-2:]) if atol is None or atol == 0 else 0.0
+    return Pinv.apply(A, float(atol or 0.0), float(rtol))
+
+
+# ---- decompositions ----------------------------------------------------------------------------
+def svd(A, full_matrices=True, *, driver=None):
+    """``(U, S, Vh)`` with A = U diag(S) Vh, S descending. Gradients (PyTorch's) need distinct
+    singular values, and a loss that does not depend on the signs of the singular vectors."""
+    check_matrix("linalg.svd", A, square=False)
+    return svd_result(*Svd.apply(A, bool(full_matrices)))
+
+
+def svdvals(A, *, driver=None):
+    """The singular values of A, descending."""
+    check_matrix("linalg.svdvals", A, square=False)
+    return Svd.apply(A, False)[1]
+
+
+def eigh(A, UPLO="L"):
+    """``(eigenvalues, eigenvectors)`` of a symmetric matrix read from its ``UPLO`` ('L' or 'U')
+    triangle, eigenvalues ascending. Gradients need distinct eigenvalues."""
+    check_matrix("linalg.eigh", A)
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"linalg.eigh: Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    return eigh_result(*Eigh.apply(A, UPLO))
+
+
+def eigvalsh(A, UPLO="L"):
+    """The eigenvalues of a symmetric matrix, ascending."""
+    return eigh(A, UPLO).eigenvalues
+
+
+def qr(A, mode="reduced"):
+    """``(Q, R)`` with A = QR: 'reduced' (Q m×k), 'complete' (Q m×m) or 'r' (R only, Q empty)."""
+    check_matrix("linalg.qr", A, square=False)
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"linalg.qr: qr received unrecognized mode '{mode}' but expected one of 'reduced' "
+                           "(default), 'r', or 'complete'")
+    return qr_result(*Qr.apply(A, mode))
+
+
+def cholesky(A, *, upper=False):
+    """The lower (``upper=True``: upper) Cholesky factor of a symmetric positive-definite matrix,
+    read from its lower triangle."""
+    check_matrix("linalg.cholesky", A)
+    L = Cholesky.apply(A)
+    return L.mT if upper else L
+
+
+def cross(input, other, *, dim=-1):
+    """The cross product of 3-vectors along ``dim`` (default: the last), broadcasting."""
+    return _cross(input, other, dim=dim)
 
 
 # ---- torch.* names (also Tensor methods) --------------------------------------------------------
