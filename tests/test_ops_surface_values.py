@@ -78,6 +78,7 @@ VALUES = [
     ("diff_bool", lambda ns, f, i: ns.diff(i > 1)),
     ("quantile_nan", lambda ns, f, i: ns.quantile(ns.tensor([[1.0, float("nan")], [1.0, 2.0]]), 0.5, dim=1)),
     ("trace_int", lambda ns, f, i: ns.trace(i)),
+    ("cov_weights", lambda ns, f, i: ns.cov(f, correction=2, fweights=i[0] + 1, aweights=f[1].abs())),
     ("repeat_interleave_counts", lambda ns, f, i: ns.repeat_interleave(ns.tensor([2, 0, 3]))),
     ("block_diag_promotes", lambda ns, f, i: ns.block_diag(i[:2, :2], f[:1, :3])),
 ]
@@ -178,6 +179,7 @@ ERRORS = [
     (lambda: gg.cross(gg.ones(3, 2), gg.ones(3, 2), dim=1), RuntimeError, "must have length 3"),
     (lambda: gg.cdist(gg.ones(2, 3), gg.ones(2, 4)), RuntimeError, "same number of columns"),
     (lambda: gg.addmm(gg.ones(5), gg.ones(2, 3), gg.ones(3, 4)), RuntimeError, "cannot be broadcast"),
+    (lambda: gg.addmm(gg.ones(3, 2, 4), gg.ones(2, 3), gg.ones(3, 4)), RuntimeError, "cannot be broadcast"),
     (lambda: gg.hstack(gg.ones(2)), TypeError, "tuple or list"),
     (lambda: gg.vstack([]), RuntimeError, "non-empty"),
     (lambda: gg.fliplr(gg.ones(3)), RuntimeError, ">= 2-d"),

@@ -16,10 +16,12 @@ def _scaled_sum(op, input, product, beta, alpha):
     if alpha != 1:
         product = product * alpha
     try:
-        np.broadcast_shapes(tuple(input.shape), tuple(product.shape))
+        fits = np.broadcast_shapes(tuple(input.shape), tuple(product.shape)) == tuple(product.shape)
     except ValueError:
+        fits = False
+    if not fits:
         raise RuntimeError(f"{op}: input of shape {tuple(input.shape)} cannot be broadcast to the product's shape "
-                           f"{tuple(product.shape)}") from None
+                           f"{tuple(product.shape)}")
     if beta == 0:
         return product
     return (input if beta == 1 else input * beta) + product
