@@ -28,6 +28,8 @@ from .nn.summary import summary  # noqa: E402,F401
 from .nn.functional.convolution import *  # noqa: E402,F401,F403
 from .nn.functional.pool import *  # noqa: E402,F401,F403
 from . import optim  # noqa: E402,F401
+from . import func  # noqa: E402,F401
+from .func import vmap  # noqa: E402,F401
 from .dlpack import from_dlpack  # noqa: E402,F401
 from . import distributed, onnx  # noqa: E402,F401  (onnx and mpi4py are imported only when used)
 
