@@ -102,8 +102,10 @@ class Function:
                             f"{type(t).__name__}; it must return a Tensor")
         if link is None or t is link:
             return t
-        if isinstance(link, Tensor):  # a leaf input: keep the leaf when the values are its own
-            return link if t.array is link.array else t
+        if isinstance(link, Tensor):  # a leaf input: its values from the hook, its gradient to the leaf
+            if link._rg and state.enabled:
+                return _UnpackedLeaf.apply(link, t)
+            return Tensor._make(t.array, link._rg, None, 0)  # (formulas ask whether it needs a grad)
         rg, grad_fn, nr = link
         return Tensor._make(t.array, rg, self if grad_fn is None else grad_fn, nr)
 
@@ -291,6 +293,19 @@ def _pack_saved(items, outs):
     return packed
 
 
+class _UnpackedLeaf(Function):
+    """y = the values an unpack hook returned for a saved leaf;  d leaf = dy (as PyTorch, the
+    unpacked tensor keeps the autograd identity of the tensor that was saved)"""
+
+    @staticmethod
+    def forward(ctx, leaf, values):
+        return values.array
+
+    @staticmethod
+    def backward(ctx, dy):
+        return dy, None
+
+
 def _apply_pack_hook(packed, hooks):
     """Pass every saved tensor through the active ``saved_tensors_hooks`` pack hook (inputs,
     outputs and saved intermediates alike); backward gets them back through the unpack hook."""
@@ -310,7 +325,11 @@ def _apply_pack_hook(packed, hooks):
             tensor, link = obj, None
         else:
             continue
-        entry[:] = [_HOOKED, (pack(tensor), unpack, link), 0, None]
+        state.saved_hooks = None  # the pack hook's own ops save nothing through it
+        try:
+            entry[:] = [_HOOKED, (pack(tensor), unpack, link), 0, None]
+        finally:
+            state.saved_hooks = hooks
 
 
 class _RemovableHook:

@@ -72,6 +72,12 @@ def _nonempty(a, dims, op, all_dims):
             raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
 
 
+def _differentiated(x):
+    """True when a gradient or a forward-mode tangent will flow through ``x`` (then the selecting
+    reductions build their mask)."""
+    return x.requires_grad or getattr(x, "_fw_tangent", None) is not None
+
+
 def _check_tensor(x, op):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): argument 'input' must be a Tensor, not {type(x).__name__}")
@@ -312,7 +318,7 @@ def _extreme(op, input, dim, keepdim, other, arg, pick):
         _nonempty(a, (), op, True)
         with np.errstate(invalid="ignore"):
             value = np.asarray(pick(a))
-        mask = _tie_mask(a, value, tuple(range(a.ndim))) if a.dtype.kind == "f" and input.requires_grad else None
+        mask = _tie_mask(a, value, tuple(range(a.ndim))) if a.dtype.kind == "f" and _differentiated(input) else None
         return _NODES[op].apply(input, value, mask, tuple(range(a.ndim)), False)
     d = _one_dim(dim, a.ndim, op)
     _nonempty(a, (d,) if a.ndim else (), op, False)
@@ -320,7 +326,7 @@ def _extreme(op, input, dim, keepdim, other, arg, pick):
     idx = np.expand_dims(arg(a1, axis=d), d)
     values = np.take_along_axis(a1, idx, axis=d)
     mask = None
-    if a.dtype.kind == "f" and input.requires_grad:
+    if a.dtype.kind == "f" and _differentiated(input):
         mask = np.zeros(a1.shape, a.dtype)
         np.put_along_axis(mask, idx, 1, axis=d)
         mask = mask.reshape(a.shape)
@@ -368,7 +374,7 @@ def _amax_amin(op, input, dim, keepdim, pick):
     _nonempty(a, dims, op, False)
     with np.errstate(invalid="ignore"):
         kept = np.asarray(pick(a, axis=dims, keepdims=True))
-    mask = _tie_mask(a, kept, dims, nan_equal=False) if a.dtype.kind == "f" and input.requires_grad else None
+    mask = _tie_mask(a, kept, dims, nan_equal=False) if a.dtype.kind == "f" and _differentiated(input) else None
     values = kept if keepdim or a.ndim == 0 else kept.reshape([n for i, n in enumerate(kept.shape) if i not in dims])
     return _NODES[op].apply(input, values, mask, dims, keepdim)
 
