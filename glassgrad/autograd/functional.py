@@ -17,6 +17,8 @@ from .tensor import Tensor, wrap_array
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
 
+grad = _grad  # ``autograd.grad``, importable from here too (glassgrad code did, before it moved)
+
 
 # ---- argument handling -------------------------------------------------------------------------
 def _as_tuple(x, arg, fn):
