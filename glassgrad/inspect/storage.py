@@ -195,16 +195,23 @@ def _read_jsonl(path):
     return out
 
 
-def _atomic_bytes(run_dir, name, data):
-    fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=f".{name}.", suffix=".tmp")
+def atomic_write(path, data):
+    """Write ``data`` (bytes) to ``path`` through a temporary file in the same folder, renamed over
+    ``path``: a reader never sees half a file (used for the run files and the HTML report)."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=f".{os.path.basename(path)}.",
+                               suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.replace(tmp, os.path.join(run_dir, name))
+        os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _atomic_bytes(run_dir, name, data):
+    atomic_write(os.path.join(run_dir, name), data)
 
 
 def _atomic_text(run_dir, name, text):
