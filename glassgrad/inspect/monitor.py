@@ -181,6 +181,7 @@ class Monitor:
             a = out.array
             st = S.moments(a)
             st["signal"] = S.signal(a) if a.dtype.kind == "f" else None
+            st["shape"] = list(a.shape)
             if out.requires_grad:
                 out.register_hook(lambda g: st.__setitem__("out_grad_rms", S.rms(g.array)))
             if family == "relu":
@@ -329,6 +330,9 @@ class Monitor:
             order = {n: i for i, n in enumerate(self._order)}
             run.meta["forward_order"] = list(self._order)
             run.meta["layers"].sort(key=lambda e: order.get(e["name"], len(order)))
+            for e in run.meta["layers"]:
+                if e["name"] in self._act:
+                    e["output_shape"] = self._act[e["name"]]["shape"]
         nonfinite_grad = [r["layer"] for r in run.layers[first_row:] if r.get("finite") is False]
         if nonfinite_grad and not self._nonfinite_seen:
             self._nonfinite_seen = True

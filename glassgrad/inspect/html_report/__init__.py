@@ -7,9 +7,10 @@ import os
 
 from ..storage import RunRecord, atomic_write, load_run
 from .build import default_title, render_report
+from .figures import require_matplotlib
 from .watch import watch_report
 
-__all__ = ["write_report", "render_report", "watch_report"]
+__all__ = ["write_report", "render_report", "watch_report", "require_matplotlib"]
 
 
 def write_report(run, path, title=None, hist_steps=None, refresh=None):

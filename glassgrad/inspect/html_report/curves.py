@@ -58,7 +58,9 @@ def curves_svg(run, marks=()):
     others = [m for m in metrics if "loss" not in m]
     lr_steps, lrs = _finite_xy(*run.metric("lr"))
     panels = ["loss"] + (["metrics"] if others else []) + (["lr"] if lrs else [])
-    fig = new_figure(5.2 * len(panels), 3.3)
+    width = 5.2 * len(panels)
+    fig = new_figure(width, 3.3)
+    fig.subplots_adjust(left=0.55 / width, right=1 - 0.1 / width, bottom=0.15, top=0.91, wspace=0.22)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     marks = [m for m in marks if m.chart == CURVES]
     for ax, panel in zip(axes, panels):
@@ -88,5 +90,6 @@ def curves_svg(run, marks=()):
             ax.set_title("learning rate")
         ax.set_xlabel("step")
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8, loc="best")
+        ax.legend(fontsize=8, loc="upper right" if panel == "loss" else "lower right" if panel == "metrics"
+                  else "upper right")
     return to_svg(fig)

@@ -5,12 +5,14 @@ import io
 import itertools
 import re
 
-__all__ = ["new_figure", "to_svg", "COLORS"]
+__all__ = ["new_figure", "to_svg", "require_matplotlib", "COLORS"]
 
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 _SVG_START = re.compile(r"<svg\b")
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
-_salts = itertools.count()
+_figures = itertools.count(1)
+_ID = re.compile(r'\bid="([^"]+)"')
+_REF = re.compile(r'(\bid="|href="#|url\(#)([^")]+)')
 
 
 def _matplotlib():
@@ -23,23 +25,32 @@ def _matplotlib():
     return matplotlib
 
 
-def new_figure(width, height, layout="constrained"):
-    """A ``matplotlib.figure.Figure`` of ``width`` x ``height`` inches (``layout=None`` for a grid of
-    many small panels, where the constrained layout would cost seconds)."""
+def require_matplotlib():
+    """Raise the one-line ImportError now if matplotlib is missing (before a long run, not after)."""
+    _matplotlib()
+
+
+def new_figure(width, height):
+    """A ``matplotlib.figure.Figure`` of ``width`` x ``height`` inches. The charts place their axes
+    themselves (``subplots_adjust``): matplotlib's automatic layouts would double the drawing time."""
     mpl = _matplotlib()
-    return mpl.figure.Figure(figsize=(width, height), dpi=100, layout=layout)
+    return mpl.figure.Figure(figsize=(width, height), dpi=100)
 
 
 def to_svg(fig):
     """The figure as an ``<svg>`` element: text kept as text (the page's own fonts, nothing to
-    fetch), images inline. matplotlib derives the ids of clip paths and markers from a hash; a salt
-    unique to each figure keeps two figures of one page from sharing an id."""
+    fetch), images inline. matplotlib numbers its ids per figure (``figure_1``, ``axes_1``, clip
+    paths, markers), so each figure's ids get a prefix of their own: ids stay unique in the page.
+    Ids given with ``set_gid`` that start with ``mark-`` are kept (findings link to them)."""
     mpl = _matplotlib()
     buf = io.StringIO()
-    with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"gg{next(_salts)}"}):
+    with mpl.rc_context({"svg.fonttype": "none"}):
         fig.savefig(buf, format="svg")
     text = buf.getvalue()
     m = _SVG_START.search(text)
-    text = text[m.start():] if m else text
-    text = _METADATA.sub("", text)
+    text = _METADATA.sub("", text[m.start():] if m else text)
+    prefix = f"f{next(_figures)}-"
+    ids = {i for i in _ID.findall(text) if not i.startswith("mark-")}
+    text = _REF.sub(lambda r: r.group(0).replace(r.group(2), prefix + r.group(2)) if r.group(2) in ids
+                    else r.group(0), text)
     return text.replace(' target="_blank"', "")  # links in a chart point into the page itself

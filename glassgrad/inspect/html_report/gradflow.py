@@ -79,14 +79,17 @@ def heatmap_svg(run, chart, rows, marks=()):
     labels = [f"{name} ({types.get(name, '?')})" + ("" if chart != ACTIVITY else
                                                     " dead" if field == "dead_share" else " saturated")
               for name, field in rows]
-    fig = new_figure(10.5, 1.4 + 0.24 * len(rows))
-    ax = fig.add_subplot()
+    width, height = 10.5, 1.3 + 0.24 * len(rows)
+    left = (0.25 + 0.058 * max(len(s) for s in labels)) / width
+    fig = new_figure(width, height)
+    ax = fig.add_axes((left, 0.62 / height, 0.86 - left, 1 - 0.92 / height))
+    cax = fig.add_axes((0.875, 0.62 / height, 0.012, 1 - 0.92 / height))
     im = ax.imshow(np.ma.masked_invalid(shown), aspect="auto", interpolation="nearest", cmap=cmap, norm=norm)
     if bad.any():
         overlay = np.zeros(bad.shape + (4,))
         overlay[bad] = _NONFINITE
         ax.imshow(overlay, aspect="auto", interpolation="nearest")
-    fig.colorbar(im, ax=ax, label=label, fraction=0.04, pad=0.01)
+    fig.colorbar(im, cax=cax, label=label)
     ax.set_yticks(range(len(rows)), labels, fontsize=8)
     ticks = np.unique(np.linspace(0, len(steps) - 1, min(len(steps), 10)).round().astype(int))
     ax.set_xticks(ticks, [str(steps[i]) for i in ticks])

@@ -35,7 +35,7 @@ def histograms_svg(run, kind, steps):
     from matplotlib.ticker import MaxNLocator
     rows = math.ceil(len(layers) / _COLS)
     height = 0.5 + 1.6 * rows
-    fig = new_figure(10.5, height, layout=None)
+    fig = new_figure(10.5, height)
     fig.subplots_adjust(left=0.03, right=0.99, bottom=0.35 / height, top=1 - 0.45 / height, wspace=0.12,
                         hspace=0.55)
     axes = fig.subplots(rows, _COLS, squeeze=False).reshape(-1)
