@@ -101,7 +101,7 @@ def test_findings_are_cards_linked_to_layer_rows_and_chart_marks(runs):
             body = card.group(1)
             assert f"<strong>{f.kind}</strong>" in body and f"Try: " in body
             for key in f.evidence:
-                assert f"<th>{key}</th>" in body
+                assert f'<span class="k">{key}</span>' in body
             if f.layer is not None:
                 assert f'href="#{layer_rows[f.layer]}"' in body  # to the layer's row in the model summary
                 assert f'href="#finding-{n}"' in text.split(f'id="{layer_rows[f.layer]}"')[1].split("</tr>")[0]

@@ -2,8 +2,9 @@
 
 A run directory holds (each file written to a temporary name, then renamed):
 
-- ``meta.json``: format version, ``every``, the layers (name, module type, parameter names, size),
-  the model's repr and the optimizer's settings;
+- ``meta.json``: format version, ``every``, the layers (name, module type, parameter names, size,
+  output shape at step 0), the model's repr and the optimizer's settings; ``live: true`` while the
+  run is still training (``InspectCallback`` saves it as it goes);
 - ``steps.jsonl``: one JSON object per training step: ``step``, ``loss``, any metrics recorded
   (``accuracy``, ``val_loss``, ...), and on recorded steps ``lca_sum`` (the loss change the update
   should cause, Σ over layers) and ``loss_change`` (the next step's loss minus this one's);

@@ -24,7 +24,10 @@ td,th{border-bottom:1px solid #e6e9ed;padding:4px 10px;text-align:left;vertical-
 th{background:#f0f2f5}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr:target{background:#fff3b0}
-.finding{border-left:5px solid #999;padding:8px 14px;margin:10px 0;background:#fafbfc;border-radius:4px}
+.finding{border-left:5px solid #999;padding:6px 14px;margin:8px 0;background:#fafbfc;border-radius:4px;font-size:14px}
+.finding p{margin:4px 0}
+.ev{display:inline-block;background:#eef1f4;border-radius:4px;padding:0 6px;margin:0 6px 2px 0;font-size:12px;font-variant-numeric:tabular-nums}
+.ev .k{color:#555}
 .finding:target{outline:3px solid #ffb400;background:#fff8dc}
 .sev-error{border-left-color:#d62728}.sev-warning{border-left-color:#ff9f1a}.sev-info{border-left-color:#1f77b4}
 .badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px;color:#fff;background:#777;margin-right:6px}
@@ -88,16 +91,16 @@ def findings_html(findings, marks, layer_ids, chart_titles):
             layer = (f' in layer <a href="#{ident}"><code>{e(f.layer)}</code></a>' if ident
                      else f" in layer <code>{e(f.layer)}</code>")
         step = f" from step {e(f.step)}" if f.step is not None else ""
-        rows = "".join(f"<tr><th>{e(k)}</th><td class=\"num\">{e(_fmt(v))}</td></tr>" for k, v in f.evidence.items())
+        evidence = " ".join(f'<span class="ev"><span class="k">{e(k)}</span> {e(_fmt(v))}</span>'
+                            for k, v in f.evidence.items())
         mark = marks.get(n)
-        where = (f'<p class="muted">Marked <a href="#mark-{n}">({n}) on the {e(chart_titles[mark.chart])}</a>.</p>'
-                 if mark else "")
+        where = (f' · <a href="#mark-{n}">marked ({n}) on the {e(chart_titles[mark.chart])}</a>' if mark else "")
         out.append(
             f'<div class="finding sev-{e(f.severity)}" id="finding-{n}">'
             f'<div><span class="badge {e(f.severity)}">{n} · {e(f.severity)}</span><strong>{e(f.kind)}</strong>'
-            f'{layer}{step}</div><p>{e(f.message)}</p>'
-            + (f"<table>{rows}</table>" if rows else "")
-            + f'<p class="advice">Try: {e(f.advice)}</p>{where}</div>')
+            f'{layer}{step}<span class="muted">{where}</span></div><p>{e(f.message)}.</p>'
+            + (f'<p class="evidence">{evidence}</p>' if evidence else "")
+            + f'<p class="advice">Try: {e(f.advice)}</p></div>')
     return "\n".join(out)
 
 
