@@ -56,7 +56,8 @@ def test_report_in_headless_chromium(tmp_path):
 
             charts = page.locator("figure.chart > svg")
             count = charts.count()
-            assert count == 7  # curves, 3 heat maps (gradient norm, update ratio, dead/saturated), 3 histograms
+            # curves, 3 heat maps (gradient norm, update ratio, dead/saturated), 3 histograms, the graph
+            assert count == 8
             for i in range(count):
                 chart = charts.nth(i)
                 box = chart.bounding_box()

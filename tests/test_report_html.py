@@ -76,7 +76,7 @@ def test_every_chart_is_an_inline_svg(runs):
     _, run, text = runs["dead_units"]
     charts = re.findall(r'<figure class="chart" id="([^"]+)"><svg\b', text)
     assert charts == ["chart-curves", "chart-grad_norm", "chart-update_ratio", "chart-activity",
-                      "chart-hist-weight", "chart-hist-grad", "chart-hist-activation"]
+                      "chart-hist-weight", "chart-hist-grad", "chart-hist-activation", "chart-graph"]
     # the heat maps' rows: the layers with parameters for gradients, the ReLUs for dead units
     rows = heatmap_rows(run)
     assert [n for n, _ in rows[GRAD]] == ["0", "2", "4"]
@@ -152,6 +152,24 @@ def test_nonfinite_figures_are_drawn_and_the_verdict_is_in_the_header(runs):
     assert f"The doctor found {errors} error" in header and f"first: {findings[0].kind}" in header
     assert any(r.get("finite") is False for r in run.layers)
     assert "magenta: NaN/Inf" in text
+
+
+def test_the_graph_is_drawn_from_the_run_and_said_how_to_get_without_graphviz(runs, monkeypatch):
+    monitor, run, text = runs["dead_units"]
+    assert run.graph_dot == monitor.run.graph_dot and run.graph_dot.startswith("digraph")
+    graph = text.split('id="chart-graph"')[1].split("</figure>")[0]
+    for name, p in monitor.model.named_parameters():  # every parameter, by name, with its shape
+        assert f"{name}</text>" in graph and f"{tuple(p.shape)} float32</text>" in graph
+    assert "CrossEntropy</text>" in graph and 'class="cluster"' in graph
+
+    from glassgrad.inspect.graphviz import GraphvizNotFoundError
+    from glassgrad.inspect.html_report import build
+
+    def no_dot(*args):
+        raise GraphvizNotFoundError("no dot")
+    monkeypatch.setattr(build, "run_dot", no_dot)
+    without = render_report(run)
+    assert 'id="chart-graph"' not in without and "needs Graphviz" in without and "apt-get install graphviz" in without
 
 
 def test_histogram_steps():

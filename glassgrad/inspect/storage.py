@@ -17,6 +17,8 @@ A run directory holds (each file written to a temporary name, then renamed):
 - ``inputs.csv``: per recorded step, the statistics of the model's input;
 - ``events.jsonl``: things seen once or on a given step (the loss's ops, non-finite values,
   gradient accumulation, identical units, ...);
+- ``graph.dot`` (when the monitor drew it): the loss's autograd graph at the first step, as
+  Graphviz DOT text from ``draw_graph`` (ops clustered by module, shapes, parameters by name);
 - ``histograms.npz``: for each ``KIND:LAYER`` (KIND in weight, grad, activation) the arrays
   ``KIND:LAYER:steps`` (S,), ``KIND:LAYER:counts`` (S, bins) and ``KIND:LAYER:edges`` (S, bins+1).
 
@@ -49,6 +51,7 @@ class RunRecord:
         self.meta = dict(meta or {})
         self.steps, self.layers, self.inputs, self.events = [], [], [], []
         self.hist = {}
+        self.graph_dot = None  # the loss's graph as DOT text (graph.dot), when drawn
 
     # ---- queries the doctor uses ---------------------------------------------------------------
     def layer_names(self):
@@ -92,6 +95,8 @@ class RunRecord:
         _atomic_text(run_dir, "events.jsonl", "".join(json.dumps(_plain(e)) + "\n" for e in self.events))
         _atomic_text(run_dir, "layers.csv", _csv(LAYER_FIELDS, self.layers))
         _atomic_text(run_dir, "inputs.csv", _csv(INPUT_FIELDS, self.inputs))
+        if self.graph_dot is not None:
+            _atomic_text(run_dir, "graph.dot", self.graph_dot)
         arrays = {}
         for (kind, layer), entries in self.hist.items():
             key = f"{kind}:{layer}"
@@ -125,6 +130,10 @@ def load_run(run_dir):
     run.events = _read_jsonl(os.path.join(run_dir, "events.jsonl"))
     run.layers = _read_csv(os.path.join(run_dir, "layers.csv"))
     run.inputs = _read_csv(os.path.join(run_dir, "inputs.csv"))
+    graph = os.path.join(run_dir, "graph.dot")
+    if os.path.exists(graph):
+        with open(graph, encoding="utf-8") as f:
+            run.graph_dot = f.read()
     with np.load(os.path.join(run_dir, "histograms.npz")) as z:
         for key in z.files:
             if key.endswith(":steps"):

@@ -4,9 +4,10 @@ import math
 import os
 
 from ..doctor import diagnose
+from ..graphviz import INSTALL, GraphvizNotFoundError, run_dot
 from . import page
 from .curves import curves_svg
-from .figures import new_figure  # noqa: F401  (fails early, in one line, without matplotlib)
+from .figures import inline_svg, new_figure  # noqa: F401  (fails early, in one line, without matplotlib)
 from .gradflow import TITLES, heatmap_rows, heatmap_svg
 from .histograms import KINDS, histogram_steps, histograms_svg
 from .marks import ACTIVITY, CURVES, GRAD, UPDATE, place_findings
@@ -69,7 +70,7 @@ def render_report(run, title="glassgrad run report", hist_steps=None, refresh=No
     if hists:
         sections.append(page.Section("histograms", "Histograms", "".join(hists)))
 
-    sections.append(page.Section("model", "Model", page.summary_html(run, findings, layer_ids)))
+    sections.append(page.Section("model", "Model", page.summary_html(run, findings, layer_ids) + _graph_html(run)))
 
     loss_steps, losses = run.losses()
     finite = [v for v in losses if math.isfinite(v)]
@@ -83,6 +84,22 @@ def render_report(run, title="glassgrad run report", hist_steps=None, refresh=No
             f"the run is still training: this page reloads every {int(refresh)} s" if refresh else
             "the run was still training when this page was written"))
     return page.document(title, lines, sections, refresh=refresh)
+
+
+def _graph_html(run):
+    """The loss's graph at the first step (``draw_graph``'s DOT, laid out by Graphviz) as an inline
+    SVG; without Graphviz, one line saying how to get it."""
+    if not run.graph_dot:
+        return ""
+    try:
+        svg = run_dot(run.graph_dot, "svg").decode("utf-8")
+    except GraphvizNotFoundError:
+        return (f'<h3>graph</h3><p class="muted">The drawing of the graph needs Graphviz\'s <code>dot</code>: '
+                f"{page.e(INSTALL)}. Its DOT text is the run's <code>graph.dot</code>.</p>")
+    return "<h3>graph</h3>" + page.chart(
+        inline_svg(svg), "The graph of the loss at the first recorded step, as autograd recorded it "
+        "(gi.draw_graph): ops clustered by the module that ran them, with their output shapes and dtypes; "
+        "parameters by name, with the norm of their gradient.", "chart-graph")
 
 
 def default_title(run_dir):
