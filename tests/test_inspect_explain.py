@@ -112,6 +112,30 @@ def test_matmul_add_softmax_log_mul_sum_mean_sigmoid_mse_match_pytorch():
     _check_chain(ex, inter, [tw, tb])
 
 
+def test_small_cnn_matches_pytorch():
+    rng = np.random.default_rng(5)
+    (w, tw), (b, tb) = _pair((3, 2, 3, 3), rng), _pair((3,), rng)
+    (v, tv), (c, tc) = _pair((4, 12), rng), _pair((4,), rng)   # 7 - 3 + 1 = 5, pooled to 2
+    xa, y = rng.standard_normal((2, 2, 7, 7)), np.array([3, 0])
+
+    def g(x, w, b, v, c):
+        return F.cross_entropy(F.linear(F.max_pool2d(F.relu(F.conv2d(x, w, b)), 2).flatten(1), v, c), gg.tensor(y))
+
+    def t(x, w, b, v, c):
+        z = torch.nn.functional.conv2d(x, w, b)
+        a = torch.relu(z)
+        p = torch.nn.functional.max_pool2d(a, 2)
+        f = p.flatten(1)
+        o = torch.nn.functional.linear(f, v, c)
+        return [z, a, p, f, o, torch.nn.functional.cross_entropy(o, torch.tensor(y))]
+
+    ex, inter = _chain(g, t, [w, b, v, c], [tw, tb, tv, tc], gg.tensor(xa, dtype=DT), torch.tensor(xa))
+    assert [s.op for s in ex] == ["CrossEntropy", "Linear", "Reshape", "MaxPool2d", "Relu", "Conv2d"]
+    _check_chain(ex, inter, [tw, tb, tv, tc])
+    assert ex[3].inputs[0].local.sum() == 2 * 3 * 2 * 2   # one argmax per pooling window
+    np.testing.assert_allclose(ex[4].inputs[0].local, (inter[0] > 0).double().numpy())  # relu' = [x > 0]
+
+
 def _sigmoid(v):
     return 1 / (1 + np.exp(-v))
 

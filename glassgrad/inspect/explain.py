@@ -8,6 +8,7 @@ to that input (its upstream if it is another op's output, the returned gradient 
 formula is the first paragraph of the op's docstring; the local derivative is the op's own
 ``backward`` applied to ones (∂Σy/∂x: the elementwise derivative for elementwise ops, the full
 gradient for ops with one output element)."""
+import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -241,14 +242,18 @@ def explain(loss, params=None, follow=None, entries=6):
 
 
 def _local(node, ups):
-    """∂Σy/∂x per input: the op's own backward applied to a gradient of ones; display only, so an
-    op whose backward cannot run this way (an output that got no gradient, say) gets None."""
-    if sorted(ups) != list(range(len(ups))):
-        return ()
-    ones = [wrap_array(namespace(ups[nr]).ones(ups[nr].shape, ups[nr].dtype)) for nr in range(len(ups))]
+    """∂Σy/∂x per input: the op's own backward applied to a gradient of ones (None for outputs that got
+    no gradient); display only, so an op whose backward cannot run this way gets None."""
+    backward = type(node).backward
+    n_out = max(ups) + 1
+    params = list(inspect.signature(backward).parameters.values())[1:]
+    if not any(p.kind == p.VAR_POSITIONAL for p in params):
+        n_out = max(n_out, len(params))  # outputs that got no gradient (a pooling's indices, say)
+    ones = [None if ups.get(nr) is None else wrap_array(namespace(ups[nr]).ones(ups[nr].shape, ups[nr].dtype))
+            for nr in range(n_out)]
     try:
         with no_grad():
-            res = type(node).backward(node, *ones)
+            res = backward(node, *ones)
     except (RuntimeError, TypeError, ValueError, AttributeError):
         return ()
     res = res if isinstance(res, tuple) else (res,)
