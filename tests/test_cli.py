@@ -1,8 +1,10 @@
 """The glassgrad command: demo, train, evaluate, --help, and one-line errors with exit status 2."""
 import re
 
+import numpy as np
 import pytest
 
+import glassgrad.inspect as gi
 from glassgrad.cli import main
 
 
@@ -18,6 +20,17 @@ def test_demo_trains_to_95_percent_and_saves(tmp_path, capsys):
     assert f"doctor: the doctor found nothing wrong (details: glassgrad doctor {tmp_path / 'demo-run'})" in text
     report = tmp_path / "demo-report.html"
     assert text.rstrip().endswith(f"report: {report} (open it in a browser)") and report.is_file()
+    # with the attribution maps of 8 digits: scikit-learn's own images, with their own labels
+    from sklearn.datasets import load_digits
+    digits = load_digits()
+    attributions = gi.load_run(str(tmp_path / "demo-run")).attributions
+    assert attributions["images"].shape == (8, 1, 8, 8) and attributions["maps"].shape == (8, 8, 8)
+    for image, label in zip(attributions["images"], attributions["labels"]):
+        rows = np.nonzero((np.abs(digits.data / 16 - image.reshape(64)) < 1e-6).all(axis=1))[0]
+        assert rows.size and digits.target[rows[0]] == label
+    assert (attributions["preds"] == attributions["labels"]).mean() >= 0.75
+    html = report.read_text()
+    assert 'id="chart-attributions"' in html and f"label {attributions['labels'][0]}" in html
     assert main(["evaluate", str(out)]) == 0
     assert f"accuracy {acc:.2f}%" in capsys.readouterr().out
 
@@ -34,7 +47,6 @@ def test_train_digits_cnn_and_evaluate(tmp_path, capsys):
 
 
 def test_train_csv_with_named_target(tmp_path, capsys):
-    import numpy as np
     rng = np.random.default_rng(0)
     x = rng.normal(size=(300, 3)) * [1, 10, 100] + [0, 50, -20]
     label = np.where(x[:, 0] + x[:, 1] / 10 > 5, "yes", "no")

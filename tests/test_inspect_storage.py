@@ -59,6 +59,33 @@ def test_save_load_round_trip_and_pandas(tmp_path):
     assert layers.loc[layers["layer"].astype(str) == "0", "grad_norm"].notna().all()
 
 
+def test_attributions_round_trip(tmp_path):
+    gg.manual_seed(0)
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(12, 3))
+    images = gg.tensor(rng.standard_normal((4, 1, 3, 4)).astype(np.float32))
+    mon = gi.Monitor(model, every=1)
+    mon.close()
+    kept = gi.record_attributions(mon, model, images, [0, 1, 2, 1], method="saliency")
+    assert kept is mon.run.attributions
+    run_dir = mon.save(str(tmp_path / "run"))
+    assert "attributions.npz" in os.listdir(run_dir)
+    with np.load(os.path.join(run_dir, "attributions.npz")) as z:  # plain NumPy arrays, no pickle
+        assert sorted(z.files) == ["images", "labels", "maps", "method", "preds"]
+    run = gi.load_run(run_dir)
+    assert sorted(run.attributions) == sorted(kept) and run.attributions["method"] == "saliency"
+    for key in ("images", "maps", "labels", "preds"):
+        assert run.attributions[key].dtype == kept[key].dtype and np.array_equal(run.attributions[key], kept[key])
+    assert run.attributions["maps"].shape == (4, 3, 4)
+    # saliency of a linear model is |W[pred]|, normalized: computed here from the weights
+    w = model[1].weight.numpy()
+    preds = (images.numpy().reshape(4, 12) @ w.T + model[1].bias.numpy()).argmax(1)
+    assert np.array_equal(kept["preds"], preds)
+    for m, p in zip(kept["maps"], preds):
+        np.testing.assert_allclose(m, gi.attribution.normalize_map(np.abs(w[p]).reshape(3, 4)), atol=1e-6)
+    assert gi.load_run(_monitored().save(str(tmp_path / "plain"))).attributions is None
+
+
 def test_load_run_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="not a directory"):
         gi.load_run(str(tmp_path / "nope"))

@@ -11,7 +11,8 @@ import pathlib
 
 import numpy as np
 
-from glassgrad.inspect import scenarios
+import glassgrad as gg
+from glassgrad.inspect import record_attributions, scenarios
 from glassgrad.inspect.html_report import write_report
 
 CHROMIUM = "/usr/bin/chromium"
@@ -29,6 +30,15 @@ def test_report_in_headless_chromium(tmp_path):
     from playwright.sync_api import sync_playwright
     assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)"
     outcome = scenarios.run("lr_too_high")  # findings on the curves and on the gradient map, NaN figures
+    # and the Attributions section: 8 images of the quadrant task (class = the bright quadrant) with the maps
+    # of the CNN that learned it (the cnn_sgd scenario; the diverged MLP above has no image input)
+    cnn = scenarios.run("cnn_sgd").monitor.model
+    rng = np.random.default_rng(1)
+    labels = np.arange(8) % 4
+    images = rng.standard_normal((8, 1, 12, 12)).astype(np.float32) * 0.5
+    for i, c in enumerate(labels):
+        images[i, 0, (c // 2) * 6:(c // 2 + 1) * 6, (c % 2) * 6:(c % 2 + 1) * 6] += 1.5
+    record_attributions(outcome.monitor.run, cnn, gg.tensor(images), labels)
     run_dir = str(tmp_path / "run")
     outcome.monitor.save(run_dir)
     path = tmp_path / "report.html"
@@ -56,17 +66,20 @@ def test_report_in_headless_chromium(tmp_path):
 
             charts = page.locator("figure.chart > svg")
             count = charts.count()
-            # curves, 3 heat maps (gradient norm, update ratio, dead/saturated), 3 histograms, the graph
-            assert count == 8
+            # curves, 3 heat maps (gradient norm, update ratio, dead/saturated), 3 histograms, the attributions,
+            # the graph
+            assert count == 9
+            assert page.locator("#chart-attributions > svg image").count() == 16  # 8 images, 8 maps
             for i in range(count):
                 chart = charts.nth(i)
                 box = chart.bounding_box()
                 assert box and box["width"] > 200 and box["height"] > 100, f"chart {i} has no size: {box}"
                 assert _nonblank(chart.screenshot()), f"chart {i} is blank"
-            # a heat map is an image inside its SVG: it decoded and has pixels
-            sizes = page.eval_on_selector_all("#chart-grad_norm svg image",
-                                              "els => els.map(e => [e.getBBox().width, e.getBBox().height])")
-            assert sizes and all(w > 0 and h > 0 for w, h in sizes)
+            # a heat map, an attribution image or map is an image inside its SVG: it decoded and has pixels
+            for chart_id in ("chart-grad_norm", "chart-attributions"):
+                sizes = page.eval_on_selector_all(f"#{chart_id} svg image",
+                                                  "els => els.map(e => [e.getBBox().width, e.getBBox().height])")
+                assert sizes and all(w > 0 and h > 0 for w, h in sizes), chart_id
 
             # a finding's card links to its mark on the chart, and the mark back to the card
             first_mark = page.locator("div.finding a[href^='#mark-']").first

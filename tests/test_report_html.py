@@ -172,6 +172,99 @@ def test_the_graph_is_drawn_from_the_run_and_said_how_to_get_without_graphviz(ru
     assert 'id="chart-graph"' not in without and "needs Graphviz" in without and "apt-get install graphviz" in without
 
 
+def _quadrant_images(n, rng):
+    """8x8 images with one bright quadrant; the class is the quadrant."""
+    y = rng.integers(0, 4, n)
+    x = rng.standard_normal((n, 1, 8, 8)).astype(np.float32) * 0.5
+    for i, c in enumerate(y):
+        r, q = divmod(int(c), 2)
+        x[i, 0, r * 4:(r + 1) * 4, q * 4:(q + 1) * 4] += 1.5
+    return x, y
+
+
+@pytest.fixture(scope="module")
+def attributed(tmp_path_factory):
+    """A small CNN trained by fit with InspectCallback(samples=6 held-out images): the saved run and
+    the model, images and labels."""
+    gg.manual_seed(0)
+    x, y = _quadrant_images(262, np.random.default_rng(0))
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(256, 4))
+    images, labels = gg.tensor(x[256:]), gg.tensor(y[256:])
+    run_dir = str(tmp_path_factory.mktemp("attributed") / "run")
+    watch = InspectCallback(run_dir, every=2, save_seconds=None, samples=(images, labels))
+    fit(model, optim.Adam(model.parameters(), lr=1e-2), nn.CrossEntropyLoss(),
+        DataLoader(TensorDataset(gg.tensor(x[:256]), gg.tensor(y[:256])), batch_size=32), epochs=2, verbose=False,
+        callbacks=[watch])
+    return model, images, labels, run_dir
+
+
+def test_attributions_section_draws_the_maps_of_image_maps(attributed):
+    import base64
+    import io
+
+    import matplotlib
+    from PIL import Image
+    model, images, labels, run_dir = attributed
+    run = gi.load_run(run_dir)
+    with gg.no_grad():
+        preds = model(images).numpy().argmax(1)
+    expected = gi.attribution.image_maps(model, images, preds.tolist())  # the reference, computed here
+    a = run.attributions
+    assert a["method"] == "integrated_gradients"
+    np.testing.assert_array_equal(a["images"], images.numpy())
+    np.testing.assert_array_equal(a["labels"], labels.numpy())
+    np.testing.assert_array_equal(a["preds"], preds)
+    np.testing.assert_allclose(a["maps"], expected, atol=1e-6)
+    assert (preds == labels.numpy()).mean() >= 0.5 and expected.max() == pytest.approx(1.0)  # a model that learned
+
+    text = render_report(run)
+    assert '<section id="attributions"><h2>Attributions</h2>' in text and '<a href="#attributions">' in text
+    figure = text.split('id="chart-attributions"')[1].split("</figure>")[0]
+    assert "integrated_gradients, gi.attribution.image_maps" in figure
+    for label, pred in zip(labels.tolist(), preds.tolist()):
+        assert f"label {label}" in figure and f"pred {pred}" in figure
+    pngs = re.findall(r'xlink:href="data:image/png;base64,([^"]+)"', figure)
+    assert len(pngs) == 2 * len(images)  # each image, then each map: their own 8x8 pixels
+    lut = matplotlib.colormaps["inferno"](np.linspace(0, 1, 256))[:, :3] * 255
+    for i, png in enumerate(pngs[len(images):]):
+        rgb = np.asarray(Image.open(io.BytesIO(base64.b64decode(png))).convert("RGB"), dtype=np.float64)
+        assert rgb.shape == (8, 8, 3)
+        drawn = np.argmin(((rgb[:, :, None, :] - lut) ** 2).sum(-1), axis=-1) / 255  # back through the colour map
+        np.testing.assert_allclose(drawn, expected[i], atol=2 / 255)
+
+
+def test_a_run_without_attributions_has_no_such_section(runs, attributed, tmp_path):
+    for _, run, text in runs.values():
+        assert run.attributions is None
+        assert 'id="attributions"' not in text and "chart-attributions" not in text
+    # the same run saved again without them: the directory's attributions.npz goes too
+    _, _, _, run_dir = attributed
+    run = gi.load_run(run_dir)
+    run.attributions = None
+    run.save(str(tmp_path / "run"))
+    assert not os.path.exists(tmp_path / "run" / "attributions.npz")
+    assert 'id="attributions"' not in render_report(gi.load_run(str(tmp_path / "run")))
+
+
+def test_record_attributions_errors(attributed):
+    model, images, labels, _ = attributed
+    mon = gi.Monitor(model, every=1)
+    with pytest.raises(RuntimeError, match=r"close the monitor first \(monitor.close\(\)\)"):
+        gi.record_attributions(mon, model, images, labels)
+    mon.close()
+    with pytest.raises(ValueError, match=r"images must be a Tensor \(N, C, H, W\), got \(6, 64\)"):
+        gi.record_attributions(mon, model, images.reshape(6, 64), labels)
+    with pytest.raises(ValueError, match="6 images but 5 labels"):
+        gi.record_attributions(mon, model, images, labels[:5])
+    with pytest.raises(ValueError, match="image_maps: method must be one of"):
+        gi.record_attributions(mon, model, images, labels, method="lime")
+    assert mon.run.attributions is None
+    with pytest.raises(ValueError, match=r"samples must be \(images, labels\).*got Tensor images of shape \(6, 64\)"):
+        InspectCallback(samples=(images.reshape(6, 64), labels))
+    with pytest.raises(ValueError, match="samples must be .*got a Tensor"):
+        InspectCallback(samples=images)
+
+
 def test_histogram_steps():
     run = gi.RunRecord({"layers": []})
     run.hist[("weight", "0")] = [(s, np.ones(3), np.arange(4.0)) for s in (0, 10, 20, 30, 40)]

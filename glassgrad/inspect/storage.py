@@ -19,6 +19,8 @@ A run directory holds (each file written to a temporary name, then renamed):
   gradient accumulation, identical units, ...);
 - ``graph.dot`` (when the monitor drew it): the loss's autograd graph at the first step, as
   Graphviz DOT text from ``draw_graph`` (ops clustered by module, shapes, parameters by name);
+- ``attributions.npz`` (when recorded with ``record_attributions``): a few test ``images``, their
+  attribution ``maps``, ``labels``, ``preds`` and the ``method``;
 - ``histograms.npz``: for each ``KIND:LAYER`` (KIND in weight, grad, activation) the arrays
   ``KIND:LAYER:steps`` (S,), ``KIND:LAYER:counts`` (S, bins) and ``KIND:LAYER:edges`` (S, bins+1).
 
@@ -52,6 +54,7 @@ class RunRecord:
         self.steps, self.layers, self.inputs, self.events = [], [], [], []
         self.hist = {}
         self.graph_dot = None  # the loss's graph as DOT text (graph.dot), when drawn
+        self.attributions = None  # test images and their attribution maps (attributions.npz), when recorded
 
     # ---- queries the doctor uses ---------------------------------------------------------------
     def layer_names(self):
@@ -97,6 +100,12 @@ class RunRecord:
         _atomic_text(run_dir, "inputs.csv", _csv(INPUT_FIELDS, self.inputs))
         if self.graph_dot is not None:
             _atomic_text(run_dir, "graph.dot", self.graph_dot)
+        if self.attributions is not None:
+            buf = io.BytesIO()
+            np.savez_compressed(buf, **{k: np.asarray(v) for k, v in self.attributions.items()})
+            _atomic_bytes(run_dir, "attributions.npz", buf.getvalue())
+        elif os.path.exists(os.path.join(run_dir, "attributions.npz")):
+            os.remove(os.path.join(run_dir, "attributions.npz"))  # an earlier run's, in the same directory
         arrays = {}
         for (kind, layer), entries in self.hist.items():
             key = f"{kind}:{layer}"
@@ -134,6 +143,10 @@ def load_run(run_dir):
     if os.path.exists(graph):
         with open(graph, encoding="utf-8") as f:
             run.graph_dot = f.read()
+    attributions = os.path.join(run_dir, "attributions.npz")
+    if os.path.exists(attributions):
+        with np.load(attributions) as z:
+            run.attributions = {k: (str(z[k]) if k == "method" else z[k]) for k in z.files}
     with np.load(os.path.join(run_dir, "histograms.npz")) as z:
         for key in z.files:
             if key.endswith(":steps"):

@@ -1,7 +1,8 @@
 """``InspectCallback``: the glass-box monitor (``glassgrad.inspect.Monitor``) inside ``fit``."""
 import time
 
-from ..inspect import Monitor, diagnose, write_tensorboard
+from ..autograd.tensor import Tensor
+from ..inspect import Monitor, diagnose, record_attributions, write_tensorboard
 from .callbacks import Callback
 
 __all__ = ["InspectCallback"]
@@ -27,15 +28,24 @@ class InspectCallback(Callback):
         tensorboard: a directory for TensorBoard event files (needs the ``tensorboard`` extra).
         save_seconds: while training, save the run to ``run_dir`` at most this often between epochs
             (None: only after each epoch).
+        samples: ``(images, labels)``, a few test images (a Tensor (N, C, H, W)) of an image
+            classifier: at the end their attribution maps are kept with the run (the report shows them).
     """
 
-    def __init__(self, run_dir=None, every=10, histograms=True, tensorboard=None, save_seconds=30.0):
+    def __init__(self, run_dir=None, every=10, histograms=True, tensorboard=None, save_seconds=30.0, samples=None):
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ValueError(f"InspectCallback: every must be a positive int, got {every!r}")
         if save_seconds is not None and not (isinstance(save_seconds, (int, float)) and save_seconds > 0):
             raise ValueError(f"InspectCallback: save_seconds must be a positive number or None, got {save_seconds!r}")
         self.run_dir, self.every, self.histograms, self.tensorboard = run_dir, every, histograms, tensorboard
         self.save_seconds = save_seconds
+        pair = isinstance(samples, (tuple, list)) and len(samples) == 2
+        if samples is not None and not (pair and isinstance(samples[0], Tensor) and samples[0].ndim == 4):
+            got = (f"{type(samples[0]).__name__} images of shape {tuple(samples[0].shape)}"
+                   if pair and hasattr(samples[0], "shape") else f"a {type(samples).__name__}")
+            raise ValueError(f"InspectCallback: samples must be (images, labels) with images a Tensor (N, C, H, W), "
+                             f"got {got}")
+        self.samples = samples
         self._saved_at = None
         self.monitor = None
         self.findings = []
@@ -74,6 +84,8 @@ class InspectCallback(Callback):
             return
         self.monitor.close()
         self.monitor.run.meta.pop("live", None)
+        if self.samples is not None:
+            record_attributions(self.monitor, self.trainer.model, *self.samples)
         if self.run_dir is not None:
             self.monitor.save(self.run_dir)
         if self.tensorboard is not None:

@@ -6,6 +6,7 @@ import os
 from ..doctor import diagnose
 from ..graphviz import INSTALL, GraphvizNotFoundError, run_dot
 from . import page
+from .attributions import attributions_svg
 from .curves import curves_svg
 from .figures import inline_svg, new_figure  # noqa: F401  (fails early, in one line, without matplotlib)
 from .gradflow import TITLES, heatmap_rows, heatmap_svg
@@ -69,6 +70,13 @@ def render_report(run, title="glassgrad run report", hist_steps=None, refresh=No
                                                           f"{', '.join(map(str, steps))}.", f"chart-hist-{kind}"))
     if hists:
         sections.append(page.Section("histograms", "Histograms", "".join(hists)))
+
+    attributions = attributions_svg(run.attributions)
+    if attributions is not None:
+        sections.append(page.Section("attributions", "Attributions", page.chart(
+            attributions, f"Test images (label and the model's prediction, red when wrong) and below each, which "
+            f"pixels drove the prediction ({page.e(run.attributions.get('method', ''))}, gi.attribution.image_maps: "
+            "bright = strong).", "chart-attributions")))
 
     sections.append(page.Section("model", "Model", page.summary_html(run, findings, layer_ids) + _graph_html(run)))
 
