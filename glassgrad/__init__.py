@@ -30,5 +30,7 @@ from .nn.functional.pool import *  # noqa: E402,F401,F403
 from . import optim  # noqa: E402,F401
 from .dlpack import from_dlpack  # noqa: E402,F401
 from . import distributed, onnx  # noqa: E402,F401  (onnx and mpi4py are imported only when used)
+from . import utils  # noqa: E402,F401  (torch.utils.data's path)
+from .io.serialization import load, save  # noqa: E402,F401  (safetensors underneath, never pickle)
 
 __version__ = "0.1.0"
