@@ -347,6 +347,8 @@ def test_functional_call_options():
     assert out.tolist() == [[3.0, 3.0]] and seen == [True]
     stateless.functional_call(m, {"weight": w}, glassgrad.ones(1, 2), tie_weights=False)
     assert seen[-1] is False
+    with pytest.raises(ValueError, match="tied"):
+        stateless.functional_call(m, {"weight": w, "other": glassgrad.zeros(2, 2)}, glassgrad.ones(1, 2))
     with pytest.raises(ValueError, match="multiple dictionaries"):
         stateless.functional_call(m, ({"weight": w}, {"weight": w}), glassgrad.ones(1, 2))
     with pytest.raises(RuntimeError, match="Unexpected key"):

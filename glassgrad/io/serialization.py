@@ -5,7 +5,8 @@ Layout: each distinct tensor is a safetensors entry named by its position (``"0"
 the structure around them is JSON in the ``__metadata__`` entry ``"glassgrad.structure"``: a tree of
 ``{"tensor": name}`` (with ``"parameter"``/``"requires_grad"`` for an ``nn.Parameter``), ``{"dict":
 [[key, value], ...]}`` (any JSON-able keys, so an optimizer's integer keys survive), ``{"list": ...}``,
-``{"tuple": ...}``, ``{"float": "nan"}`` and plain JSON scalars. A tensor that appears twice is stored
+``{"tuple": ...}``, ``{"float": "nan"}`` and plain JSON scalars (an ``OrderedDict`` or ``Counter``
+comes back as one). A tensor that appears twice is stored
 once and loads as one object. A safetensors file without that entry (written by ``safetensors.torch``
 or any other writer) loads as a flat dict of name -> tensor.
 
@@ -63,6 +64,8 @@ class _Encoder:
             node = {"dict": items}
             if isinstance(obj, collections.OrderedDict):
                 node["ordered"] = True
+            elif isinstance(obj, collections.Counter):  # (MultiStepLR's milestones)
+                node["counter"] = True
             return node
         raise TypeError(f"glassgrad.save: {path} is a {type(obj).__name__}, which glassgrad.save cannot store "
                         "without pickle; it stores tensors, numbers, strings, None and dicts/lists/tuples of them. "
@@ -153,7 +156,8 @@ class _Decoder:
         if isinstance(node, dict) and isinstance(node.get("tuple"), list):
             return tuple(self.decode(v) for v in node["tuple"])
         if isinstance(node, dict) and isinstance(node.get("dict"), list):
-            out = collections.OrderedDict() if node.get("ordered") else {}
+            out = collections.OrderedDict() if node.get("ordered") else collections.Counter() if node.get(
+                "counter") else {}
             for item in node["dict"]:
                 if not isinstance(item, list) or len(item) != 2:
                     raise self.bad("a dict item is not a [key, value] pair")

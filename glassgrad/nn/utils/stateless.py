@@ -20,6 +20,10 @@ def _tied_names(module, names):
     for group in by_id.values():
         if len(group) > 1:
             given = [n for n in group if n in names]
+            if len({id(names[n]) for n in given}) > 1:
+                raise ValueError(f"functional_call got multiple values for keys {sorted(given)}, which are tied "
+                                 "(one tensor registered under several names); give one of them, or pass "
+                                 "tie_weights=False")
             for n in group:
                 if n not in names and given:
                     extra[n] = given[0]
