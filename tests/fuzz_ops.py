@@ -135,6 +135,19 @@ UNARY = {
     "rsub_scalar": lambda L, x: 1 - x,
     "rdiv_scalar": lambda L, x: 2 / _pos(x),
 }
+# the activations of torch.nn.functional added for issue 13 (continuous ones, or with kinks away
+# from where random graphs land; second derivatives are checked too)
+UNARY.update({
+    "selu": lambda L, x: L.nn.functional.selu(x),
+    "celu": lambda L, x: L.nn.functional.celu(x, 0.5),
+    "softsign": lambda L, x: L.nn.functional.softsign(x),
+    "mish": lambda L, x: L.nn.functional.mish(x),
+    "hardswish": lambda L, x: L.nn.functional.hardswish(x * 4),
+    "hardtanh": lambda L, x: L.nn.functional.hardtanh(x, -0.6, 0.9),
+    "tanhshrink": lambda L, x: L.nn.functional.tanhshrink(x),
+    "logsigmoid": lambda L, x: L.nn.functional.logsigmoid(x),
+    "softshrink": lambda L, x: L.nn.functional.softshrink(x, 0.3),
+})
 
 
 def unary(b, kind):

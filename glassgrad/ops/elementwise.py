@@ -870,3 +870,104 @@ METHODS = {
     "logical_not": logical_not, "isnan": isnan, "isinf": isinf, "isfinite": isfinite,
     "bitwise_and": bitwise_and, "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor, "bitwise_not": bitwise_not,
 }
+
+
+# ---- more activations (torch.nn.functional's element-wise ones; F.* adds their arguments) -----
+# The gradient masks are PyTorch's, so that the gradient at the kinks and at NaN matches.
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _zero_where(mask, dy):
+    return where(mask, _zeros_like(dy), dy)
+
+
+def _hardswish(a):
+    return a * np.minimum(np.maximum(a + 3, 0), 6) / 6
+
+
+def _mish(a):
+    return a * np.tanh(np.logaddexp(0, a)).astype(a.dtype, copy=False)
+
+
+def _mish_grad(x, y, dy):
+    s = sigmoid(x)
+    t = tanh(softplus(x))
+    return dy * (t + x * s * (1 - t * t))
+
+
+def _logsigmoid(a):
+    return (np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))).astype(a.dtype, copy=False)
+
+
+Hardtanh = _unary("Hardtanh", lambda a, min_val=-1.0, max_val=1.0: np.minimum(np.maximum(a, min_val), max_val).astype(a.dtype, copy=False),
+                  lambda x, y, dy, min_val=-1.0, max_val=1.0: _zero_where(logical_or(x <= min_val, x >= max_val), dy),
+                  "y = min(max(x, lo), hi);  dx = dy where lo < x < hi else 0", saves="x", kind="act")
+Hardsigmoid = _unary("Hardsigmoid", lambda a: (np.minimum(np.maximum(a + 3, 0), 6) / 6).astype(a.dtype, copy=False),
+                     lambda x, y, dy: where(logical_and(x > -3, x < 3), dy / 6, _zeros_like(dy)),
+                     "y = min(max(x + 3, 0), 6) / 6;  dx = dy/6 where -3 < x < 3 else 0", saves="x", kind="act")
+Hardswish = _unary("Hardswish", _hardswish,
+                   lambda x, y, dy: _zero_where(x <= -3, where(x < 3, dy * (x / 3 + 0.5), dy)),
+                   "y = x·min(max(x + 3, 0), 6) / 6;  dx = dy·(x/3 + 1/2) on (-3, 3), dy from 3 on, 0 up to -3",
+                   saves="x", kind="act")
+Selu = _unary("Selu", lambda a: (_SELU_SCALE * np.where(a > 0, a, _SELU_ALPHA * np.expm1(np.minimum(a, 0)))).astype(a.dtype, copy=False),
+              lambda x, y, dy: where(x <= 0, dy * (_SELU_SCALE * _SELU_ALPHA) * exp(x), dy * _SELU_SCALE),
+              "y = λ·(x if x > 0 else α(eˣ - 1));  dx = dy·λ (x > 0) or dy·λα·eˣ", saves="x", kind="act")
+Celu = _unary("Celu", lambda a, alpha=1.0: np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0) / alpha)).astype(a.dtype, copy=False),
+              lambda x, y, dy, alpha=1.0: where(x <= 0, dy * exp(x / alpha), dy),
+              "y = x if x > 0 else α(e^(x/α) - 1);  dx = dy (x > 0) or dy·e^(x/α)", saves="x", kind="act")
+Softsign = _unary("Softsign", lambda a: a / (1 + np.abs(a)), lambda x, y, dy: dy / ((1 + abs(x)) * (1 + abs(x))),
+                  "y = x / (1 + |x|);  dx = dy / (1 + |x|)²", saves="x", kind="act")
+Mish = _unary("Mish", _mish, _mish_grad, "y = x·tanh(softplus(x));  dx = dy·(t + x·σ(x)·(1 - t²)), t = tanh(softplus(x))",
+              saves="x", kind="act")
+Threshold = _unary("Threshold", lambda a, threshold=0.0, value=0.0: np.where(a <= threshold, value, a).astype(a.dtype, copy=False),
+                   lambda x, y, dy, threshold=0.0, value=0.0: _zero_where(x <= threshold, dy),
+                   "y = x if x > threshold else value;  dx = dy where x > threshold else 0", saves="x", kind="any")
+Tanhshrink = _unary("Tanhshrink", lambda a: a - np.tanh(a), lambda x, y, dy: dy * tanh(x) * tanh(x),
+                    "y = x - tanh x;  dx = dy·tanh²x", saves="x", kind="act")
+LogSigmoid = _unary("LogSigmoid", _logsigmoid, lambda x, y, dy: dy * sigmoid(-x),
+                    "y = log σ(x) = min(x, 0) - log(1 + e^(-|x|));  dx = dy·σ(-x)", saves="x", kind="act")
+Hardshrink = _unary("Hardshrink", lambda a, lambd=0.5: np.where((a >= -lambd) & (a <= lambd), 0, a).astype(a.dtype, copy=False),
+                    lambda x, y, dy, lambd=0.5: _zero_where(logical_and(x >= -lambd, x <= lambd), dy),
+                    "y = x where |x| > λ else 0;  dx = dy where |x| > λ else 0", saves="x", kind="act")
+Softshrink = _unary("Softshrink", lambda a, lambd=0.5: np.where(np.abs(a) <= lambd, 0, a - np.sign(a) * lambd).astype(a.dtype, copy=False),
+                    lambda x, y, dy, lambd=0.5: _zero_where(logical_and(x >= -lambd, x <= lambd), dy),
+                    "y = x - λ·sign(x) where |x| > λ else 0;  dx = dy where |x| > λ else 0", saves="x", kind="act")
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0):
+    """x clipped to [min_val, max_val] (zero gradient at and beyond the bounds)."""
+    return Hardtanh.apply(input, min_val=min_val, max_val=max_val)
+
+
+hardsigmoid = _unary_fn(Hardsigmoid, "min(max(x + 3, 0), 6) / 6.")
+hardswish = _unary_fn(Hardswish, "x·min(max(x + 3, 0), 6) / 6.")
+selu = _unary_fn(Selu, "scale·(x if x > 0 else alpha·(eˣ - 1)) with SELU's fixed alpha and scale.")
+softsign = _unary_fn(Softsign, "x / (1 + |x|).")
+mish = _unary_fn(Mish, "x·tanh(softplus(x)).")
+tanhshrink = _unary_fn(Tanhshrink, "x - tanh x.")
+logsigmoid = _unary_fn(LogSigmoid, "log σ(x), computed without overflow.")
+
+
+def celu(input, alpha=1.0):
+    """x if x > 0 else alpha·(e^(x/alpha) - 1)."""
+    if alpha == 0:
+        raise RuntimeError("celu: ZeroDivisionError: alpha must not be 0 (it divides x)")
+    return Celu.apply(input, alpha=alpha)
+
+
+def threshold(input, threshold, value):
+    """x where x > threshold, else ``value``."""
+    return Threshold.apply(input, threshold=threshold, value=value)
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, else 0."""
+    return Hardshrink.apply(input, lambd=lambd)
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd·sign(x) where |x| > lambd, else 0."""
+    if lambd < 0:
+        raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, but found to be {lambd}")
+    return Softshrink.apply(input, lambd=lambd)
