@@ -79,15 +79,17 @@ class InspectCallback(Callback):
         self._saved_at = time.monotonic()
 
     def on_train_end(self, logs=None):
-        """Save, diagnose, report and detach."""
+        """Detach, keep the samples' attribution maps, save, diagnose and report."""
         if self.monitor is None:
             return
         self.monitor.close()
         self.monitor.run.meta.pop("live", None)
-        if self.samples is not None:
-            record_attributions(self.monitor, self.trainer.model, *self.samples)
-        if self.run_dir is not None:
-            self.monitor.save(self.run_dir)
+        try:
+            if self.samples is not None:
+                record_attributions(self.monitor, self.trainer.model, *self.samples)
+        finally:  # a model that refuses the samples still gets its run saved
+            if self.run_dir is not None:
+                self.monitor.save(self.run_dir)
         if self.tensorboard is not None:
             write_tensorboard(self.monitor, self.tensorboard)
         self.findings = diagnose(self.monitor)
