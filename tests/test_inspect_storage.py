@@ -78,8 +78,8 @@ def test_attributions_round_trip(tmp_path):
         assert run.attributions[key].dtype == kept[key].dtype and np.array_equal(run.attributions[key], kept[key])
     assert run.attributions["maps"].shape == (4, 3, 4)
     # saliency of a linear model is |W[pred]|, normalized: computed here from the weights
-    w = model[1].weight.numpy()
-    preds = (images.numpy().reshape(4, 12) @ w.T + model[1].bias.numpy()).argmax(1)
+    w = model[1].weight.detach().numpy()
+    preds = (images.numpy().reshape(4, 12) @ w.T + model[1].bias.detach().numpy()).argmax(1)
     assert np.array_equal(kept["preds"], preds)
     for m, p in zip(kept["maps"], preds):
         np.testing.assert_allclose(m, gi.attribution.normalize_map(np.abs(w[p]).reshape(3, 4)), atol=1e-6)
