@@ -85,6 +85,7 @@ def test_docs_list_every_kind_and_threshold():
     text = open(os.path.join(os.path.dirname(__file__), "..", "docs", "inspect.md")).read()
     for kind in gi.KINDS:
         assert f"| `{kind}` |" in text
-    documented = {n for n in dir(thresholds) if n.isupper() and n not in ("HIST_BINS", "HIST_SAMPLE", "HIST_KEEP")}
+    documented = {n for n in dir(thresholds) if n.isupper() and n not in ("HIST_BINS", "HIST_SAMPLE", "HIST_KEEP",
+                                                                          "SIGNAL_SAMPLES", "SIGNAL_UNITS")}
     for name in documented:
         assert f"`{name}`" in text, name
