@@ -15,6 +15,7 @@ round differently, so the choice is made from the thread setting alone, at impor
 ``set_num_threads``, never from the work seen so far: the same inputs give the same bits at any point
 of a process, and in a fresh process resuming it (``tests/test_determinism.py``).
 """
+import contextlib
 import ctypes
 import itertools
 import os
@@ -25,7 +26,7 @@ import numpy as np
 
 from .backend import namespace
 
-__all__ = ["get_num_threads", "set_num_threads", "parallel_for", "for_batch", "map_chunks", "matmul"]
+__all__ = ["get_num_threads", "set_num_threads", "parallel_for", "for_batch", "map_chunks", "matmul", "blas_threads"]
 
 MIN_BYTES = 1 << 20      # element-wise work below this (bytes touched) runs in one thread
 MIN_FLOPS = 4_000_000    # GEMMs below this run in one call
@@ -225,6 +226,26 @@ def map_chunks(fn, out, *args):
         fn(*[a[lo:hi] if isinstance(a, np.ndarray) and a.ndim else a for a in args], out=out[lo:hi])
     parallel_for(out.shape[0], run, nbytes=out.nbytes * (1 + len(args)))
     return out
+
+
+@contextlib.contextmanager
+def blas_threads():
+    """Within the block, the BLAS threads each GEMM itself on glassgrad's thread count, and
+    glassgrad's own splitting is off (kernels run in the calling thread).
+
+    For loops of small dependent GEMMs, a recurrent layer's time steps: the BLAS's threads wait for
+    work spinning and take a GEMM in a few microseconds, where handing rows to glassgrad's threads
+    costs tens. Which path a GEMM takes still depends only on the thread setting."""
+    if not _blas_held or getattr(_local, "inside", False):
+        yield
+        return
+    _blas[0](_num_threads)
+    _local.inside = True
+    try:
+        yield
+    finally:
+        _local.inside = False
+        _blas[0](1)
 
 
 # ---- GEMM --------------------------------------------------------------------------------------

@@ -108,7 +108,15 @@ def _for_rows(bs, flops, fn):
     """``fn(a, b)`` over the rows of one time step, split over glassgrad's threads when the step's
     GEMM is big enough (rows are independent within a step: one hand-off per step, GEMM and gates
     together)."""
-    parallel.parallel_for(bs, fn, flops=flops)
+    import os
+    v = os.environ.get("GG_LSTM_MODE", "split")
+    if v == "split":
+        parallel.parallel_for(bs, fn, flops=flops)
+    elif v == "blas":
+        with parallel.blas_threads():
+            fn(0, bs)
+    else:
+        fn(0, bs)
 
 
 # ---- RNN (tanh / relu) -------------------------------------------------------------------------
