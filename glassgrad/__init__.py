@@ -17,6 +17,17 @@ from .ops.reduction import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.random_ops import *  # noqa: F401,F403
+from .ops.binary_math import *  # noqa: F401,F403
+from .ops.combining import *  # noqa: F401,F403
+from .ops.comparison import *  # noqa: F401,F403
+from .ops.cumulative import *  # noqa: F401,F403
+from .ops.decompositions import *  # noqa: F401,F403
+from .ops.diagonal import *  # noqa: F401,F403
+from .ops.products import *  # noqa: F401,F403
+from .ops.sampling import *  # noqa: F401,F403
+from .ops.sorting import *  # noqa: F401,F403
+from .ops.statistics import *  # noqa: F401,F403
+from . import linalg  # noqa: F401  (torch.linalg)
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 
 half, float, double = float16, float32, float64

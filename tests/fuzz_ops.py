@@ -134,7 +134,35 @@ UNARY = {
     "mul_scalar": lambda L, x: x * 2.5 - 1,
     "rsub_scalar": lambda L, x: 1 - x,
     "rdiv_scalar": lambda L, x: 2 / _pos(x),
+    "tan": lambda L, x: L.tan(L.tanh(x) * 1.2),
+    "asin": lambda L, x: L.asin(L.tanh(x) * 0.9),
+    "acos": lambda L, x: L.acos(L.tanh(x) * 0.9),
+    "atan": lambda L, x: L.atan(x),
+    "sinh": lambda L, x: L.sinh(x.clamp(-5, 5)),
+    "cosh": lambda L, x: L.cosh(x.clamp(-5, 5)),
+    "asinh": lambda L, x: L.asinh(x),
+    "acosh": lambda L, x: L.acosh(_pos(x) + 1),
+    "atanh": lambda L, x: L.atanh(L.tanh(x) * 0.9),
+    "exp2": lambda L, x: L.exp2(x.clamp(-20, 20)),
+    "log2": lambda L, x: L.log2(_pos(x)),
+    "log10": lambda L, x: L.log10(_pos(x)),
+    "erfinv": lambda L, x: L.erfinv(L.tanh(x) * 0.9),
+    "square_fn": lambda L, x: L.square(x),
+    "frac": lambda L, x: L.frac(x * 3),
 }
+# the activations of torch.nn.functional added for issue 13 (continuous ones, or with kinks away
+# from where random graphs land; second derivatives are checked too)
+UNARY.update({
+    "selu": lambda L, x: L.nn.functional.selu(x),
+    "celu": lambda L, x: L.nn.functional.celu(x, 0.5),
+    "softsign": lambda L, x: L.nn.functional.softsign(x),
+    "mish": lambda L, x: L.nn.functional.mish(x),
+    "hardswish": lambda L, x: L.nn.functional.hardswish(x * 4),
+    "hardtanh": lambda L, x: L.nn.functional.hardtanh(x, -0.6, 0.9),
+    "tanhshrink": lambda L, x: L.nn.functional.tanhshrink(x),
+    "logsigmoid": lambda L, x: L.nn.functional.logsigmoid(x),
+    "softshrink": lambda L, x: L.nn.functional.softshrink(x, 0.3),
+})
 
 
 def unary(b, kind):
@@ -156,6 +184,10 @@ BINARY = {
     "clamp_tensor": lambda L, x, y: L.clamp(x, min=y),
     "remainder": lambda L, x, y: L.remainder(x, _pos(y)),
     "add_alpha": lambda L, x, y: L.add(x, y, alpha=-0.5),
+    "atan2": lambda L, x, y: L.atan2(x, _pos(y)),
+    "hypot": lambda L, x, y: L.hypot(x, _pos(y)),
+    "logaddexp": lambda L, x, y: L.logaddexp(x, y),
+    "fmod": lambda L, x, y: L.fmod(x, _pos(y)),
 }
 
 

@@ -3,14 +3,14 @@ import numpy as np
 
 from glassgrad.cli import main
 from glassgrad.train import load_checkpoint
-from glassgrad.train.recipes import char_lm
+from glassgrad.train.recipes import char_gpt, char_lm
 
 
 def test_char_gpt_learns_and_samples(sample_dir, tmp_path, capsys):
     text = (sample_dir / "tinyshakespeare" / "input.txt").read_text(encoding="utf-8")[:12000]
     (tmp_path / "input.txt").write_text(text, encoding="utf-8")
     out = tmp_path / "lm.safetensors"
-    assert main(["train", "--dataset", "tinyshakespeare", "--data-dir", str(tmp_path), "--epochs", "1",
+    assert main(["train", "--dataset", "tinyshakespeare", "--model", "char-gpt", "--data-dir", str(tmp_path), "--epochs", "1",
                  "--lr", "3e-3", "--quiet", "--out", str(out)]) == 0
     capsys.readouterr()
     extra = load_checkpoint(out, restore_rng=False)["extra"]
@@ -20,7 +20,7 @@ def test_char_gpt_learns_and_samples(sample_dir, tmp_path, capsys):
     assert main(["sample", str(out), "--prompt", "ROMEO:", "--length", "30", "--temperature", "0.8",
                  "--seed", "0"]) == 0
     printed = capsys.readouterr().out
-    model, vocab = char_lm.load_for_sample(extra)
+    model, vocab = char_gpt.build_model(extra["model"]), extra["vocabulary"]
     load_checkpoint(out, model, restore_rng=False)
     assert printed == char_lm.sample(model, vocab, "ROMEO:", 30, 0.8, 0) + "\n"
     assert printed.startswith("ROMEO:") and len(printed) == 37

@@ -12,7 +12,7 @@ LAYERS = [
     {"backend", "random", "parallel", "host_memory"},
     {"autograd"},
     {"distributed", "dlpack"},
-    {"ops"},
+    {"ops", "linalg"},
     {"nn"},
     {"optim"},
     {"data"},

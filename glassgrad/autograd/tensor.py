@@ -101,6 +101,11 @@ class Tensor:
         return self.grad_fn is None
 
     @property
+    def output_nr(self):
+        """Which output of its ``grad_fn`` this tensor is (0 for a leaf), as in PyTorch."""
+        return self._output_nr
+
+    @property
     def _version(self):
         """How many in-place changes this tensor's data has seen (shared with its views and
         ``detach()``); a backward that saved the tensor checks it."""

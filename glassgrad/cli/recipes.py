@@ -6,10 +6,15 @@ import argparse
 import os
 import sys
 
-__all__ = ["main", "RECIPE_DATASETS", "RECIPE_MODELS", "wants_recipe"]
+from .paths import check_output
+
+__all__ = ["main", "RECIPE_DATASETS", "RECIPE_MODELS", "RECIPE_IDS", "wants_recipe"]
 
 RECIPE_DATASETS = ("sms-spam", "fsdd", "diabetes", "tinyshakespeare")
-RECIPE_MODELS = ("bow-mlp", "logmel-cnn", "mlp-regressor", "char-gpt")
+RECIPE_MODELS = ("bow-mlp", "logmel-cnn", "mlp-regressor", "char-lstm", "char-gpt")
+RECIPE_IDS = ("L_TEXT", "L_SPEECH", "L_REGRESSION", "L_CHAR_LSTM", "L_CHAR_GPT")
+# given with --resume, these must match the run being resumed
+_RUN_FLAGS = ("dataset", "model", "lr", "batch_size", "seed")
 
 
 class _Usage(Exception):
@@ -22,29 +27,53 @@ class _Parser(argparse.ArgumentParser):
 
 
 def wants_recipe(argv):
-    """Whether a ``train`` command line names a recipe dataset."""
+    """Whether a ``train`` command line names a recipe dataset, or resumes a recipe checkpoint."""
     for i, a in enumerate(argv):
-        if a == "--dataset" and i + 1 < len(argv):
-            return argv[i + 1] in RECIPE_DATASETS
-        if a.startswith("--dataset="):
-            return a.split("=", 1)[1] in RECIPE_DATASETS
+        if a in ("--dataset", "--resume") and i + 1 < len(argv):
+            flag, value = a, argv[i + 1]
+        elif a.startswith(("--dataset=", "--resume=")):
+            flag, value = a.split("=", 1)
+        else:
+            continue
+        if flag == "--dataset":
+            return value in RECIPE_DATASETS
+        return _recipe_of(value) is not None
     return False
+
+
+def _recipe_of(path):
+    """The recipe id a checkpoint records, or None (not a recipe checkpoint, or unreadable: the
+    standard ``train --resume`` then reports what is wrong with it)."""
+    from ..train import read_checkpoint_metadata
+    try:
+        extra = read_checkpoint_metadata(path).get("extra")
+    except (OSError, ValueError):
+        return None
+    recipe = extra.get("recipe") if isinstance(extra, dict) else None
+    return recipe if recipe in RECIPE_IDS else None
 
 
 def _build_parser():
     p = _Parser(prog="glassgrad")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
     t = sub.add_parser("train", description="Train an application recipe: sms-spam (bow-mlp, L_TEXT), fsdd "
-                       "(logmel-cnn, L_SPEECH), diabetes (mlp-regressor, L_REGRESSION), tinyshakespeare (char-gpt, L_CHAR_GPT).")
-    t.add_argument("--dataset", choices=RECIPE_DATASETS, required=True)
+                       "(logmel-cnn, L_SPEECH), diabetes (mlp-regressor, L_REGRESSION), tinyshakespeare (char-lstm, "
+                       "L_CHAR_LSTM, the default; or char-gpt, L_CHAR_GPT). A checkpoint is written after every epoch; "
+                       "'glassgrad train --resume CHECKPOINT' continues the run from any of them.")
+    t.add_argument("--dataset", choices=RECIPE_DATASETS, help="the data set (required unless --resume)")
     t.add_argument("--data-dir", help="the data folder (sms-spam: SMSSpamCollection or its folder; fsdd: the folder "
-                   "holding recordings/); diabetes needs none (scikit-learn's bundled copy)")
-    t.add_argument("--model", choices=RECIPE_MODELS, help="the recipe's model (the only one for its dataset)")
-    t.add_argument("--epochs", type=int, help="epochs (default: the recipe's)")
+                   "holding recordings/; tinyshakespeare: input.txt or its folder); diabetes needs none "
+                   "(scikit-learn's bundled copy)")
+    t.add_argument("--model", choices=RECIPE_MODELS, help="the recipe's model (tinyshakespeare: char-lstm (default) "
+                   "or char-gpt; the others have one)")
+    t.add_argument("--epochs", type=int, help="epochs (default: the recipe's; with --resume, may extend the run)")
     t.add_argument("--lr", type=float, help="learning rate (default: the recipe's)")
     t.add_argument("--batch-size", type=int, help="batch size (default: the recipe's)")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--out", default="glassgrad-model.safetensors")
+    t.add_argument("--seed", type=int, help="random seed (default 0)")
+    t.add_argument("--threads", type=int, help="glassgrad's intra-op threads (default: GLASSGRAD_NUM_THREADS or the "
+                   "CPU count)")
+    t.add_argument("--out", help="checkpoint path (default glassgrad-model.safetensors; with --resume, the run's own)")
+    t.add_argument("--resume", metavar="CHECKPOINT", help="continue the run a checkpoint of a recipe belongs to")
     t.add_argument("--quiet", action="store_true", help="no per-epoch progress")
     pr = sub.add_parser("predict", description="Classify a WAV file (spoken digit) or a text message (spam) with "
                         "a checkpoint of 'glassgrad train --dataset fsdd|sms-spam'.")
@@ -52,7 +81,7 @@ def _build_parser():
     pr.add_argument("wav", nargs="?", help="a WAV file (fsdd checkpoints)")
     pr.add_argument("--text", help="a message (sms-spam checkpoints)")
     sa = sub.add_parser("sample", description="Generate text with a character language model checkpoint "
-                        "(glassgrad train --dataset tinyshakespeare).")
+                        "(glassgrad train --dataset tinyshakespeare [--model char-lstm|char-gpt]).")
     sa.add_argument("checkpoint")
     sa.add_argument("--prompt", default="\n", help="the text to continue (default: a newline)")
     sa.add_argument("--length", type=int, default=400, help="characters to generate (default 400)")
@@ -61,39 +90,86 @@ def _build_parser():
     return p
 
 
-def _train(args):
-    from ..train import save_checkpoint
+def _check_file(path, what):
+    if not os.path.exists(path):
+        raise _Usage(f"glassgrad: error: {what} {path} does not exist")
+    if not os.path.isfile(path):
+        raise _Usage(f"glassgrad: error: {what} {path} is not a regular file")
+
+
+def _resumed(args):
+    """(recipe module, settings dict, out) of the run ``--resume`` continues."""
+    from ..train import read_checkpoint_metadata
     from ..train.recipes import recipe_for
-    recipe = recipe_for(args.dataset)
-    if args.model is not None and args.model != recipe.MODEL:
-        raise _Usage(f"glassgrad: error: --dataset {args.dataset} trains the {recipe.MODEL} model, not {args.model}")
-    if args.dataset != "diabetes" and not args.data_dir:
-        raise _Usage(f"glassgrad: error: --data-dir is required for --dataset {args.dataset}")
-    settings = {k: getattr(args, k) if getattr(args, k) is not None else v for k, v in recipe.DEFAULTS.items()}
-    for key, value in settings.items():
-        if not value > 0:
-            raise _Usage(f"glassgrad: error: --{key.replace('_', '-')} must be positive, got {value}")
-    model, opt, result = recipe.train(args.data_dir, settings["epochs"], settings["lr"], settings["batch_size"],
-                                      args.seed, verbose=not args.quiet)
-    save_checkpoint(args.out, model, opt, epoch=settings["epochs"], extra=result["extra"])
+    _check_file(args.resume, "--resume")
+    extra = read_checkpoint_metadata(args.resume).get("extra") or {}
+    settings = extra.get("settings") if isinstance(extra, dict) else None
+    if extra.get("recipe") not in RECIPE_IDS or not isinstance(settings, dict):
+        raise _Usage(f"glassgrad: error: --resume {args.resume} is not a checkpoint of a recipe run "
+                     "(glassgrad train --dataset sms-spam|fsdd|diabetes|tinyshakespeare)")
+    recipe = recipe_for(extra["recipe"])
+    for flag in _RUN_FLAGS:
+        value = getattr(args, flag)
+        if value is not None and value != settings.get(flag):
+            raise _Usage(f"glassgrad: error: --{flag.replace('_', '-')} {value} differs from the run being resumed "
+                         f"({settings.get(flag)}); a resumed run keeps its settings")
+    settings = dict(settings)
+    if args.data_dir is not None:  # the data may have moved
+        settings["data_dir"] = args.data_dir
+    if args.epochs is not None:
+        settings["epochs"] = args.epochs
+    out = args.out or extra.get("out")
+    if not isinstance(out, str) or not out:
+        raise _Usage(f"glassgrad: error: --resume {args.resume}: the run's checkpoint path is not recorded; give --out")
+    return recipe, settings, out
+
+
+def _train(args):
+    from ..train.recipes import recipe_for
+    if args.threads is not None:
+        if args.threads < 1:
+            raise _Usage(f"glassgrad: error: --threads must be positive, got {args.threads}")
+        from .. import set_num_threads
+        set_num_threads(args.threads)
+    if args.resume is not None:
+        recipe, settings, out = _resumed(args)
+    else:
+        if args.dataset is None:
+            raise _Usage("glassgrad: error: --dataset is required (or --resume CHECKPOINT)")
+        try:
+            recipe = recipe_for(args.dataset, args.model)
+        except ValueError as e:
+            raise _Usage(f"glassgrad: error: {e}") from None
+        if args.dataset != "diabetes" and not args.data_dir:
+            raise _Usage(f"glassgrad: error: --data-dir is required for --dataset {args.dataset}")
+        settings = {k: getattr(args, k) if getattr(args, k) is not None else v for k, v in recipe.DEFAULTS.items()}
+        settings.update(data_dir=args.data_dir, seed=0 if args.seed is None else args.seed)
+        out = args.out or "glassgrad-model.safetensors"
+    for key in ("epochs", "lr", "batch_size"):
+        if not settings[key] > 0:
+            raise _Usage(f"glassgrad: error: --{key.replace('_', '-')} must be positive, got {settings[key]}")
+    if settings["seed"] < 0:
+        raise _Usage(f"glassgrad: error: --seed must be non-negative, got {settings['seed']}")
+    check_output(out, "--out")
+    model, opt, result = recipe.train(settings["data_dir"], settings["epochs"], settings["lr"], settings["batch_size"],
+                                      settings["seed"], verbose=not args.quiet, out=out, resume=args.resume)
+    seconds, epochs = result["seconds"], settings["epochs"]
     if "val_loss" in result:
-        print(f"validation loss {result['val_loss']:.4f} nats/char in {result['seconds']:.1f}s "
-              f"({result['seconds'] / settings['epochs']:.1f}s per epoch)")
+        print(f"validation loss {result['val_loss']:.4f} nats/char in {seconds:.1f}s ({seconds / epochs:.1f}s per epoch)")
     elif "test_accuracy" in result:
-        print(f"test accuracy {100 * result['test_accuracy']:.2f}% in {result['seconds']:.1f}s")
+        print(f"test accuracy {100 * result['test_accuracy']:.2f}% in {seconds:.1f}s")
     else:
         r = result["ridge"]
-        print(f"test MSE {result['mse']:.4f} MAE {result['mae']:.4f} R2 {result['r2']:.4f} in {result['seconds']:.1f}s "
+        print(f"test MSE {result['mse']:.4f} MAE {result['mae']:.4f} R2 {result['r2']:.4f} in {seconds:.1f}s "
               f"(Ridge: MSE {r['mse']:.4f} MAE {r['mae']:.4f} R2 {r['r2']:.4f}; standardized targets)")
-    print(f"checkpoint saved to {os.path.abspath(args.out)}")
+    print(f"checkpoint saved to {os.path.abspath(out)}")
     return 0
 
 
 def _predict(args):
     from ..train import load_checkpoint, read_checkpoint_metadata
     from ..train.recipes import speech, text
-    if not os.path.isfile(args.checkpoint):
-        raise _Usage(f"glassgrad: error: checkpoint {args.checkpoint} does not exist")
+    _check_file(args.checkpoint, "checkpoint")
     extra = read_checkpoint_metadata(args.checkpoint).get("extra") or {}
     recipe = extra.get("recipe")
     if recipe == "L_SPEECH":
@@ -118,18 +194,17 @@ def _predict(args):
 
 def _sample(args):
     from ..train import load_checkpoint, read_checkpoint_metadata
-    from ..train.recipes import char_lm
-    if not os.path.isfile(args.checkpoint):
-        raise _Usage(f"glassgrad: error: checkpoint {args.checkpoint} does not exist")
+    from ..train.recipes import char_lm, recipe_for
+    _check_file(args.checkpoint, "checkpoint")
     if args.length < 0 or not args.temperature > 0:
         raise _Usage("glassgrad: error: --length must be >= 0 and --temperature positive")
     extra = read_checkpoint_metadata(args.checkpoint).get("extra") or {}
-    if extra.get("recipe") != "L_CHAR_GPT":
+    if extra.get("recipe") not in ("L_CHAR_LSTM", "L_CHAR_GPT"):
         raise _Usage(f"glassgrad: error: {args.checkpoint} is not a language model checkpoint "
                      "(glassgrad train --dataset tinyshakespeare)")
-    model, vocab = char_lm.load_for_sample(extra)
+    model = recipe_for(extra["recipe"]).build_model(extra["model"])
     load_checkpoint(args.checkpoint, model, restore_rng=False)
-    print(char_lm.sample(model, vocab, args.prompt, args.length, args.temperature, args.seed))
+    print(char_lm.sample(model, extra["vocabulary"], args.prompt, args.length, args.temperature, args.seed))
     return 0
 
 

@@ -3,7 +3,7 @@ public view of the graph): which ops feed the loss, and the two mistakes visible
 fed to a loss that applies one again, and a loss whose inputs broadcast against each other."""
 from collections import Counter, deque
 
-__all__ = ["loss_ops", "path_between", "check_double_softmax", "check_broadcast"]
+__all__ = ["loss_ops", "path_between", "check_double_softmax", "check_broadcast", "walk"]
 
 MAX_NODES = 20000  # a walk stops here (a graph that big is summarized by its first nodes)
 
@@ -25,6 +25,25 @@ def _children(node):
     for nxt, _ in getattr(node, "next_functions", ()):
         if nxt is not None and hasattr(nxt, "next_functions"):
             yield nxt
+
+
+def walk(root):
+    """The nodes that feed the node ``root`` (``root`` first, each once, breadth first, at most
+    ``MAX_NODES``), each with its inputs as ``[(position, child, output_nr), ...]``: ``child`` is the
+    input's node, or the leaf tensor itself; inputs that need no gradient are left out."""
+    out, seen, todo = [], {root}, deque([root])
+    while todo and len(out) < MAX_NODES:
+        node = todo.popleft()
+        inputs = []
+        for pos, (child, nr) in enumerate(getattr(node, "next_functions", ())):
+            if child is None:
+                continue
+            inputs.append((pos, child, nr))
+            if hasattr(child, "next_functions") and child not in seen:
+                seen.add(child)
+                todo.append(child)
+        out.append((node, inputs))
+    return out
 
 
 def loss_ops(loss):

@@ -6,7 +6,7 @@ from .. import backend
 from ..autograd.tensor import _as_array, Tensor, wrap_array
 from ..random import rng_of
 
-__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange", "linspace", "eye", "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal"]
+__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange", "linspace", "eye", "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal", "logspace"]
 
 
 
@@ -118,6 +118,14 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     return _finish(np.linspace(start, end, int(steps)), dtype or backend.get_default_dtype(), device, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    """``steps`` values from ``base**start`` to ``base**end``, evenly spaced in the exponent."""
+    if steps < 0:
+        raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
+    exponents = np.linspace(float(start), float(end), int(steps))
+    return _finish(np.power(float(base), exponents), dtype or backend.get_default_dtype(), device, requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):

@@ -21,7 +21,10 @@ __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_d
            "negative", "maximum", "minimum", "where", "lerp", "clamp", "clip", "sign", "abs", "exp", "expm1",
            "log", "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tanh", "sigmoid", "erf", "relu",
            "silu", "leaky_relu", "elu", "gelu", "softplus", "eq", "ne", "lt", "le", "gt", "ge",
-           "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite"]
+           "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite",
+           "floor", "ceil", "round", "trunc", "fix", "frac", "square", "tan", "asin", "acos", "atan", "sinh", "cosh",
+           "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "exp2", "log2",
+           "log10", "erfinv", "nan_to_num"]
 
 
 def _needs(t):
@@ -401,7 +404,8 @@ class ClampTensor(Function):
 class _Unary(Function):
     """y = f(x);  dx = df(x, y, dy). Subclasses set ``f`` (arrays), ``df`` (tensors), ``saves``
     (which of x and y backward reads) and ``kind``: 'float' ops compute integer inputs in the default
-    float dtype, 'act' ops accept floating inputs only, 'any' ops keep the input dtype."""
+    float dtype, 'act' ops accept floating inputs only, 'any' ops keep the input dtype, 'round' ops
+    keep integer dtypes and refuse bool."""
 
     saves = "xy"
     kind = "float"
@@ -419,6 +423,8 @@ class _Unary(Function):
             elif ctx.kind == "act":
                 raise RuntimeError(f"{ctx.op}: not implemented for dtype {a.dtype}; convert the input to a "
                                    "floating dtype first (x.float())")
+            elif ctx.kind == "round" and a.dtype == np.bool_:
+                raise RuntimeError(f"{ctx.op}: not implemented for bool tensors; convert the input first (x.long())")
         ctx.params = params
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             y = np.asarray(ctx.f(a, **params))
@@ -624,6 +630,78 @@ Clamp = _unary("Clamp", _clamp_arrays,
                "y = min(max(x, lo), hi);  dx = dy * [lo <= x <= hi]", saves="x", kind="any")
 
 
+def _integers_kept(f):
+    """A rounding function that returns integer inputs unchanged (PyTorch keeps their dtype)."""
+    return lambda a: a.copy() if a.dtype.kind in "iu" else f(a)
+
+
+def _round(a, decimals=0):
+    if a.dtype.kind in "iu":
+        if decimals:
+            raise RuntimeError(f"round: decimals={decimals} is not implemented for integer dtype {a.dtype}; "
+                               "convert the input to float first (x.float())")
+        return a.copy()
+    return np.round(a, decimals)
+
+
+def _erfinv(a):
+    """The inverse of erf: Winitzki's closed form (to ~2e-3) refined by three Halley steps on erf."""
+    y = np.asarray(a, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c, ln = 0.147, np.log1p(-y * y)
+        t = 2 / (math.pi * c) + ln / 2
+        x = np.sign(y) * np.sqrt(np.sqrt(t * t - ln / c) - t)
+        inner = np.abs(y) < 1
+        xi = np.where(inner, x, 0.0)
+        for _ in range(3):
+            u = (_erf(xi) - y) / (2 / math.sqrt(math.pi) * np.exp(-xi * xi))
+            xi = xi - u / (1 + xi * u)
+        x = np.where(inner, xi, np.where(np.abs(y) == 1, np.sign(y) * np.inf, np.nan))
+    return x.astype(np.result_type(a), copy=False)
+
+
+_LN2, _LN10 = math.log(2), math.log(10)
+Floor = _unary("Floor", _integers_kept(np.floor), lambda x, y, dy: _zeros_like(dy), "y = ⌊x⌋;  dx = 0", saves="",
+               kind="round")
+Ceil = _unary("Ceil", _integers_kept(np.ceil), lambda x, y, dy: _zeros_like(dy), "y = ⌈x⌉;  dx = 0", saves="",
+              kind="round")
+Trunc = _unary("Trunc", _integers_kept(np.trunc), lambda x, y, dy: _zeros_like(dy), "y = x rounded toward 0;  dx = 0",
+               saves="", kind="round")
+Round = _unary("Round", _round, lambda x, y, dy, decimals=0: _zeros_like(dy),
+               "y = x rounded half to even (to ``decimals`` places);  dx = 0", saves="", kind="round")
+Frac = _unary("Frac", lambda a: a - np.trunc(a), lambda x, y, dy: dy, "y = x - trunc x;  dx = dy", saves="", kind="act")
+Square = _unary("Square", lambda a: a.astype(np.int64) if a.dtype == np.bool_ else np.square(a),
+                lambda x, y, dy: dy * 2 * x, "y = x²;  dx = dy * 2x", saves="x", kind="any")
+Tan = _unary("Tan", np.tan, lambda x, y, dy: dy * (1 + y * y), "y = tan x;  dx = dy * (1 + y²)", saves="y")
+Asin = _unary("Asin", np.arcsin, lambda x, y, dy: dy / sqrt(1 - x * x), "y = asin x;  dx = dy / √(1 - x²)", saves="x")
+Acos = _unary("Acos", np.arccos, lambda x, y, dy: -dy / sqrt(1 - x * x), "y = acos x;  dx = -dy / √(1 - x²)",
+              saves="x")
+Atan = _unary("Atan", np.arctan, lambda x, y, dy: dy / (1 + x * x), "y = atan x;  dx = dy / (1 + x²)", saves="x")
+Sinh = _unary("Sinh", np.sinh, lambda x, y, dy: dy * cosh(x), "y = sinh x;  dx = dy * cosh x", saves="x")
+Cosh = _unary("Cosh", np.cosh, lambda x, y, dy: dy * sinh(x), "y = cosh x;  dx = dy * sinh x", saves="x")
+Asinh = _unary("Asinh", np.arcsinh, lambda x, y, dy: dy / sqrt(x * x + 1), "y = asinh x;  dx = dy / √(x² + 1)",
+               saves="x")
+Acosh = _unary("Acosh", np.arccosh, lambda x, y, dy: dy / sqrt(x * x - 1), "y = acosh x;  dx = dy / √(x² - 1)",
+               saves="x")
+Atanh = _unary("Atanh", np.arctanh, lambda x, y, dy: dy / (1 - x * x), "y = atanh x;  dx = dy / (1 - x²)", saves="x")
+Exp2 = _unary("Exp2", np.exp2, lambda x, y, dy: dy * y * _LN2, "y = 2ˣ;  dx = dy * y ln 2", saves="y")
+Log2 = _unary("Log2", np.log2, lambda x, y, dy: dy / (x * _LN2), "y = log₂ x;  dx = dy / (x ln 2)", saves="x")
+Log10 = _unary("Log10", np.log10, lambda x, y, dy: dy / (x * _LN10), "y = log₁₀ x;  dx = dy / (x ln 10)", saves="x")
+def _nan_to_num(a, nan=0.0, posinf=None, neginf=None):
+    if a.dtype.kind not in "fc":
+        return a.copy()
+    info = np.finfo(a.dtype)
+    return np.nan_to_num(a, nan=nan, posinf=info.max if posinf is None else posinf,
+                         neginf=info.min if neginf is None else neginf)
+
+
+NanToNum = _unary("NanToNum", _nan_to_num,
+                  lambda x, y, dy, **_: where(isfinite(x), dy, _zeros_like(dy)),
+                  "y = x with NaN, +inf, -inf replaced;  dx = dy where x is finite else 0", saves="x", kind="any")
+Erfinv = _unary("Erfinv", _erfinv, lambda x, y, dy: dy * (math.sqrt(math.pi) / 2) * exp(y * y),
+                "y = erf⁻¹ x;  dx = dy * √π/2 * exp(y²)", saves="y")
+
+
 # ---- functional forms --------------------------------------------------------------------------
 def add(input, other, *, alpha=1):
     """input + alpha * other, broadcasting with PyTorch's type promotion."""
@@ -747,6 +825,37 @@ erf = _unary_fn(Erf, "The error function (float64-accurate without SciPy).")
 relu = _unary_fn(Relu, "max(x, 0) element-wise.")
 silu = _unary_fn(Silu, "x·σ(x) (swish).")
 subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
+floor = _unary_fn(Floor, "The largest integer <= x, element-wise (integer inputs are returned as they are).")
+ceil = _unary_fn(Ceil, "The smallest integer >= x, element-wise (integer inputs are returned as they are).")
+trunc = _unary_fn(Trunc, "x rounded toward zero, element-wise (integer inputs are returned as they are).")
+fix = trunc
+frac = _unary_fn(Frac, "The fractional part x - trunc(x) (floating inputs only).")
+square = _unary_fn(Square, "x² element-wise (bool gives int64, integers keep their dtype).")
+tan = _unary_fn(Tan, "tan x element-wise.")
+asin = _unary_fn(Asin, "The inverse sine element-wise.")
+acos = _unary_fn(Acos, "The inverse cosine element-wise.")
+atan = _unary_fn(Atan, "The inverse tangent element-wise.")
+sinh = _unary_fn(Sinh, "The hyperbolic sine element-wise.")
+cosh = _unary_fn(Cosh, "The hyperbolic cosine element-wise.")
+asinh = _unary_fn(Asinh, "The inverse hyperbolic sine element-wise.")
+acosh = _unary_fn(Acosh, "The inverse hyperbolic cosine element-wise.")
+atanh = _unary_fn(Atanh, "The inverse hyperbolic tangent element-wise.")
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+exp2 = _unary_fn(Exp2, "2ˣ element-wise.")
+log2 = _unary_fn(Log2, "The base-2 logarithm element-wise.")
+log10 = _unary_fn(Log10, "The base-10 logarithm element-wise.")
+erfinv = _unary_fn(Erfinv, "The inverse error function (±inf at ±1, NaN outside [-1, 1]).")
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """``input`` with NaN replaced by ``nan`` and ±inf by ``posinf``/``neginf`` (default: the dtype's
+    largest and smallest finite values); the gradient is 0 at the replaced elements."""
+    return NanToNum.apply(input, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def round(input, *, decimals=0):
+    """x rounded to ``decimals`` places, halves to even (integer inputs are returned as they are)."""
+    return Round.apply(input, decimals=decimals)
 
 
 def leaky_relu(input, negative_slope=0.01):
@@ -869,4 +978,110 @@ METHODS = {
     "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
     "logical_not": logical_not, "isnan": isnan, "isinf": isinf, "isfinite": isfinite,
     "bitwise_and": bitwise_and, "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor, "bitwise_not": bitwise_not,
+    "floor": floor, "ceil": ceil, "round": round, "trunc": trunc, "fix": trunc, "frac": frac, "square": square,
+    "tan": tan, "asin": asin, "acos": acos, "atan": atan, "sinh": sinh, "cosh": cosh, "asinh": asinh,
+    "acosh": acosh, "atanh": atanh, "arcsin": asin, "arccos": acos, "arctan": atan, "arcsinh": asinh,
+    "arccosh": acosh, "arctanh": atanh, "exp2": exp2, "log2": log2, "log10": log10, "erfinv": erfinv,
+    "nan_to_num": nan_to_num,
 }
+
+
+# ---- more activations (torch.nn.functional's element-wise ones; F.* adds their arguments) -----
+# The gradient masks are PyTorch's, so that the gradient at the kinks and at NaN matches.
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _zero_where(mask, dy):
+    return where(mask, _zeros_like(dy), dy)
+
+
+def _hardswish(a):
+    return a * np.minimum(np.maximum(a + 3, 0), 6) / 6
+
+
+def _mish(a):
+    return a * np.tanh(np.logaddexp(0, a)).astype(a.dtype, copy=False)
+
+
+def _mish_grad(x, y, dy):
+    s = sigmoid(x)
+    t = tanh(softplus(x))
+    return dy * (t + x * s * (1 - t * t))
+
+
+def _logsigmoid(a):
+    return (np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))).astype(a.dtype, copy=False)
+
+
+Hardtanh = _unary("Hardtanh", lambda a, min_val=-1.0, max_val=1.0: np.minimum(np.maximum(a, min_val), max_val).astype(a.dtype, copy=False),
+                  lambda x, y, dy, min_val=-1.0, max_val=1.0: _zero_where(logical_or(x <= min_val, x >= max_val), dy),
+                  "y = min(max(x, lo), hi);  dx = dy where lo < x < hi else 0", saves="x", kind="act")
+Hardsigmoid = _unary("Hardsigmoid", lambda a: (np.minimum(np.maximum(a + 3, 0), 6) / 6).astype(a.dtype, copy=False),
+                     lambda x, y, dy: where(logical_and(x > -3, x < 3), dy / 6, _zeros_like(dy)),
+                     "y = min(max(x + 3, 0), 6) / 6;  dx = dy/6 where -3 < x < 3 else 0", saves="x", kind="act")
+Hardswish = _unary("Hardswish", _hardswish,
+                   lambda x, y, dy: _zero_where(x <= -3, where(x < 3, dy * (x / 3 + 0.5), dy)),
+                   "y = x·min(max(x + 3, 0), 6) / 6;  dx = dy·(x/3 + 1/2) on (-3, 3), dy from 3 on, 0 up to -3",
+                   saves="x", kind="act")
+Selu = _unary("Selu", lambda a: (_SELU_SCALE * np.where(a > 0, a, _SELU_ALPHA * np.expm1(np.minimum(a, 0)))).astype(a.dtype, copy=False),
+              lambda x, y, dy: where(x <= 0, dy * (_SELU_SCALE * _SELU_ALPHA) * exp(x), dy * _SELU_SCALE),
+              "y = λ·(x if x > 0 else α(eˣ - 1));  dx = dy·λ (x > 0) or dy·λα·eˣ", saves="x", kind="act")
+Celu = _unary("Celu", lambda a, alpha=1.0: np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0) / alpha)).astype(a.dtype, copy=False),
+              lambda x, y, dy, alpha=1.0: where(x <= 0, dy * exp(x / alpha), dy),
+              "y = x if x > 0 else α(e^(x/α) - 1);  dx = dy (x > 0) or dy·e^(x/α)", saves="x", kind="act")
+Softsign = _unary("Softsign", lambda a: a / (1 + np.abs(a)), lambda x, y, dy: dy / ((1 + abs(x)) * (1 + abs(x))),
+                  "y = x / (1 + |x|);  dx = dy / (1 + |x|)²", saves="x", kind="act")
+Mish = _unary("Mish", _mish, _mish_grad, "y = x·tanh(softplus(x));  dx = dy·(t + x·σ(x)·(1 - t²)), t = tanh(softplus(x))",
+              saves="x", kind="act")
+Threshold = _unary("Threshold", lambda a, threshold=0.0, value=0.0: np.where(a <= threshold, value, a).astype(a.dtype, copy=False),
+                   lambda x, y, dy, threshold=0.0, value=0.0: _zero_where(x <= threshold, dy),
+                   "y = x if x > threshold else value;  dx = dy where x > threshold else 0", saves="x", kind="any")
+Tanhshrink = _unary("Tanhshrink", lambda a: a - np.tanh(a), lambda x, y, dy: dy * tanh(x) * tanh(x),
+                    "y = x - tanh x;  dx = dy·tanh²x", saves="x", kind="act")
+LogSigmoid = _unary("LogSigmoid", _logsigmoid, lambda x, y, dy: dy * sigmoid(-x),
+                    "y = log σ(x) = min(x, 0) - log(1 + e^(-|x|));  dx = dy·σ(-x)", saves="x", kind="act")
+Hardshrink = _unary("Hardshrink", lambda a, lambd=0.5: np.where((a >= -lambd) & (a <= lambd), 0, a).astype(a.dtype, copy=False),
+                    lambda x, y, dy, lambd=0.5: _zero_where(logical_and(x >= -lambd, x <= lambd), dy),
+                    "y = x where |x| > λ else 0;  dx = dy where |x| > λ else 0", saves="x", kind="act")
+Softshrink = _unary("Softshrink", lambda a, lambd=0.5: np.where(np.abs(a) <= lambd, 0, a - np.sign(a) * lambd).astype(a.dtype, copy=False),
+                    lambda x, y, dy, lambd=0.5: _zero_where(logical_and(x >= -lambd, x <= lambd), dy),
+                    "y = x - λ·sign(x) where |x| > λ else 0;  dx = dy where |x| > λ else 0", saves="x", kind="act")
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0):
+    """x clipped to [min_val, max_val] (zero gradient at and beyond the bounds)."""
+    return Hardtanh.apply(input, min_val=min_val, max_val=max_val)
+
+
+hardsigmoid = _unary_fn(Hardsigmoid, "min(max(x + 3, 0), 6) / 6.")
+hardswish = _unary_fn(Hardswish, "x·min(max(x + 3, 0), 6) / 6.")
+selu = _unary_fn(Selu, "scale·(x if x > 0 else alpha·(eˣ - 1)) with SELU's fixed alpha and scale.")
+softsign = _unary_fn(Softsign, "x / (1 + |x|).")
+mish = _unary_fn(Mish, "x·tanh(softplus(x)).")
+tanhshrink = _unary_fn(Tanhshrink, "x - tanh x.")
+logsigmoid = _unary_fn(LogSigmoid, "log σ(x), computed without overflow.")
+
+
+def celu(input, alpha=1.0):
+    """x if x > 0 else alpha·(e^(x/alpha) - 1)."""
+    if alpha == 0:
+        raise RuntimeError("celu: ZeroDivisionError: alpha must not be 0 (it divides x)")
+    return Celu.apply(input, alpha=alpha)
+
+
+def threshold(input, threshold, value):
+    """x where x > threshold, else ``value``."""
+    return Threshold.apply(input, threshold=threshold, value=value)
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, else 0."""
+    return Hardshrink.apply(input, lambd=lambd)
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd·sign(x) where |x| > lambd, else 0."""
+    if lambd < 0:
+        raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, but found to be {lambd}")
+    return Softshrink.apply(input, lambd=lambd)

@@ -8,9 +8,12 @@ import numpy as np
 from ..autograd.grad_mode import state
 from ..autograd.tensor import Tensor
 from . import creation, elementwise, indexing, linalg, random_ops, reduction, shape
+from . import (binary_math, combining, comparison, cumulative, decompositions, diagonal, products, sampling,
+               sorting, statistics)
 from ._util import promote_types
 
-_MODULES = (elementwise, reduction, shape, linalg, indexing, random_ops)
+_MODULES = (elementwise, reduction, shape, linalg, indexing, random_ops, binary_math, combining, comparison,
+            cumulative, decompositions, diagonal, products, sampling, sorting, statistics)
 
 
 def _reflected(fn):

@@ -26,10 +26,12 @@ class Adam(Optimizer):
         amsgrad: use the running maximum of v (AMSGrad).
         maximize: ascend the objective instead of descending.
         decoupled_weight_decay: decay the weights directly (AdamW) instead of adding an L2 gradient.
+        fused: None (default) uses the Numba kernel when Numba is installed, True requires it; False
+            always takes the NumPy path (a tiny model gains nothing from the kernel, and then never pays Numba's import).
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 maximize=False, decoupled_weight_decay=False):
+                 maximize=False, decoupled_weight_decay=False, fused=None):
         check_nonneg("learning rate", lr)
         check_nonneg("epsilon", eps)
         check_beta("beta parameter at index 0", betas[0])
@@ -38,6 +40,11 @@ class Adam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize,
                                       decoupled_weight_decay=decoupled_weight_decay))
+        if fused not in (None, False, True):
+            raise TypeError(f"Adam: fused must be None, False or True, got {fused!r}")
+        if fused and not _fused.enabled:
+            raise RuntimeError("Adam(fused=True) needs Numba (pip install numba) and GLASSGRAD_FUSED unset or 1")
+        self.fused = fused
 
     def _update_group(self, group):
         lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
@@ -53,7 +60,7 @@ class Adam(Optimizer):
             step = self._step_count(state)
             step_size = lr / (1 - beta1 ** step)
             bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
-            if not amsgrad and not group["maximize"] and _fused.adam_update(
+            if not amsgrad and not group["maximize"] and self.fused is not False and _fused.adam_update(
                     a, g, state["exp_avg"].array, state["exp_avg_sq"].array, 1 - lr * wd if decoupled else 1.0,
                     0.0 if decoupled else wd, beta1, beta2, step_size, bias_correction2_sqrt, eps):
                 continue

@@ -16,9 +16,10 @@ class AdamW(Adam):
         weight_decay: decoupled weight decay (default 0.01).
         amsgrad: use the running maximum of the second moment.
         maximize: ascend the objective instead of descending.
+        fused: as Adam's (None: the Numba kernel when installed; False: the NumPy path).
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False):
+                 maximize=False, fused=None):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         maximize=maximize, decoupled_weight_decay=True)
+                         maximize=maximize, decoupled_weight_decay=True, fused=fused)

@@ -44,6 +44,10 @@ class ProgressBar:
     def _out(self):
         return self.stream if self.stream is not None else sys.stdout
 
+    def is_live(self):
+        """Whether a live bar is shown (tqdm installed and the stream a terminal, unless forced)."""
+        return _use_tqdm(self._out()) if self.live is None else bool(self.live)
+
     def epoch_begin(self, epoch, epochs, steps):
         self._start = time.perf_counter()
         self._epoch, self._epochs = epoch, epochs
@@ -53,11 +57,13 @@ class ProgressBar:
             self._bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{epochs}", file=self._out(), leave=True,
                              dynamic_ncols=True)
 
-    def batch_end(self, batch, loss):
+    def batch_end(self, batch, loss, logs=None):
+        """After a batch: advance the live bar, showing the loss (and ``logs``, e.g. a throughput)."""
         if self._bar is not None:
             self._bar.update(1)
             if batch % 10 == 0:
-                self._bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
+                text = format_logs({"loss": float(loss), **(logs or {})})
+                self._bar.set_postfix_str(text, refresh=False)
 
     def epoch_end(self, logs):
         elapsed = time.perf_counter() - self._start

@@ -26,7 +26,7 @@ def add_arguments(t):
     t.add_argument("--data-dir", help="folder with the data files (for csv: the CSV file); not needed for digits")
     t.add_argument("--model", choices=("mlp", "cnn") + RECIPE_MODELS, help="mlp (default) or cnn: W_MLP and W_CNN of "
                    "benchmarks/WORKLOADS.md; bow-mlp (sms-spam), logmel-cnn (fsdd), mlp-regressor (diabetes), "
-                   "char-gpt (tinyshakespeare)")
+                   "char-lstm or char-gpt (tinyshakespeare)")
     t.add_argument("--epochs", type=positive_int, help="training epochs (default 5)")
     t.add_argument("--lr", type=positive_float,
                    help="learning rate (default 1e-3 for adam/adamw/rmsprop, 1e-2 for sgd/adagrad)")

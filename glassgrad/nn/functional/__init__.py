@@ -10,10 +10,15 @@ from .activation import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .convolution import *  # noqa: F401,F403
 from .ctc import ctc_loss  # noqa: F401
+from .distance import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
+from .interpolate import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+from .margin_loss import *  # noqa: F401,F403
 from .multihead import multi_head_attention_forward  # noqa: F401
 from .norm import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
+from .pool_nd import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
+from .vision import *  # noqa: F401,F403

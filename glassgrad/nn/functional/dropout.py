@@ -13,7 +13,7 @@ from ...autograd.tensor import wrap_array
 from ...ops.tensor_methods import _inplace
 from ...random import rng_of
 
-__all__ = ["dropout", "dropout1d", "dropout2d"]
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 
 
 def _check_p(p, name):
@@ -96,3 +96,56 @@ def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):
         _check_p(p, "dropout2d")
         raise RuntimeError(f"dropout2d: expected a 4D input (N, C, H, W), got shape {tuple(input.shape)}")
     return _feature_dropout(input, p, training, inplace, generator, "dropout2d", 2)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False, generator=None):
+    """Zero whole channels (each (n, c) volume of an (N, C, D, H, W) input) with probability ``p``,
+    scaling the rest by 1/(1-p), when ``training``.
+
+    Shape: (N, C, D, H, W) or (C, D, H, W); output has the input's shape."""
+    return _feature_dropout(input, p, training, inplace, generator, "dropout3d", 3)
+
+
+# SELU's negative saturation value, -scale·alpha: a dropped unit is set to it
+_ALPHA = 1.7580993408473766
+
+
+def _alpha_mask(input, mask_shape, p, inplace, generator):
+    """y = a·(x·keep - α·(1 - keep)) + α·a·p, the affine map a, b that keeps zero mean and unit
+    variance (Klambauer et al.)."""
+    array = input.array
+    if p == 1.0:
+        return input.mul_(0.0) if inplace else input * 0.0
+    keep = (rng_of(generator).random(mask_shape) >= p).astype(array.dtype)
+    a = 1.0 / np.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
+    scale = wrap_array(backend.move(keep * array.dtype.type(a), backend.device_of(array)))
+    shift = wrap_array(backend.move(((keep - 1) * (_ALPHA * a) + _ALPHA * a * p).astype(array.dtype),
+                                    backend.device_of(array)))
+    if inplace:
+        return _inplace(lambda x, m, b: _Masked.apply(x, m) + b, "alpha_dropout_")(input, scale, shift)
+    return _Masked.apply(input, scale) + shift
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False, generator=None):
+    """Dropout for SELU networks: when ``training``, each element is set with probability ``p`` to
+    SELU's saturation value, then all are mapped by the affine a·x + b that keeps the input's
+    mean 0 and variance 1. The identity otherwise (``training`` defaults to False, as PyTorch's).
+
+    Shape: any; output has the input's shape."""
+    _check_p(p, "alpha_dropout")
+    if not training or p == 0.0:
+        return input
+    return _alpha_mask(input, input.shape, p, inplace, generator)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False, generator=None):
+    """``alpha_dropout`` of whole channels: one draw per (n, c) of an (N, C, *) input.
+
+    Shape: (N, C, *); output has the input's shape."""
+    _check_p(p, "feature_alpha_dropout")
+    if not training or p == 0.0:
+        return input
+    if input.ndim < 2:
+        raise RuntimeError(f"feature_alpha_dropout: expected an input of at least 2 dims (N, C, *), got shape "
+                           f"{tuple(input.shape)}")
+    return _alpha_mask(input, tuple(input.shape[:2]) + (1,) * (input.ndim - 2), p, inplace, generator)

@@ -2,7 +2,7 @@
 from ... import parallel
 from ...autograd.function import Function
 
-__all__ = ["linear"]
+__all__ = ["linear", "bilinear"]
 
 
 class Linear(Function):
@@ -75,3 +75,30 @@ def linear(input, weight, bias=None):
         - output: (*, out_features)
     """
     return Linear.apply(input, weight, bias)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y[..., o] = Σ_ij input1[..., i] · weight[o, i, j] · input2[..., j] + bias[o], as two GEMM
+    products (differentiable again).
+
+    Shape:
+        - input1: (*, in1_features); input2: (*, in2_features) with the same leading dims
+        - weight: (out_features, in1_features, in2_features); bias: (out_features,)
+        - output: (*, out_features)
+    """
+    if weight.ndim != 3:
+        raise RuntimeError(f"bilinear: expected a 3-d weight (out_features, in1_features, in2_features), got "
+                           f"shape {tuple(weight.shape)}")
+    o, i1, i2 = weight.shape
+    if input1.ndim == 0 or input1.shape[:-1] != input2.shape[:-1] or input1.shape[-1] != i1 or input2.shape[-1] != i2:
+        raise RuntimeError(f"bilinear: expected input1 (*, {i1}) and input2 (*, {i2}) with the same leading dims "
+                           f"for weight {tuple(weight.shape)}, got {tuple(input1.shape)} and {tuple(input2.shape)}")
+    if bias is not None and tuple(bias.shape) != (o,):
+        raise RuntimeError(f"bilinear: expected bias of shape ({o},), got {tuple(bias.shape)}")
+    lead = input1.shape[:-1]
+    x1, x2 = input1.reshape(-1, i1), input2.reshape(-1, i2)
+    t = (x1 @ weight.permute(1, 0, 2).reshape(i1, o * i2)).reshape(-1, o, i2)   # Σ_i x1_i W_oij
+    y = (t @ x2.unsqueeze(2)).squeeze(2)                                           # Σ_j ... x2_j
+    if bias is not None:
+        y = y + bias
+    return y.reshape(lead + (o,))

@@ -89,8 +89,10 @@ def log1p_exp(x):
 
 # ---- cross-entropy ------------------------------------------------------------------------------
 class CrossEntropy(Function):
-    """Fused log-softmax + negative log-likelihood over dim 1 of (N, C, d1, ...) logits.
+    """loss = Σ_i -log softmax(x_i)[t_i] / N;  dx_i = (softmax(x_i) - onehot(t_i)) / N  (class indices,
+    no weights, no smoothing, 'mean').
 
+    Fused log-softmax + negative log-likelihood over dim 1 of (N, C, d1, ...) logits; in general:
     loss_i = -Σ_c a_ic · log softmax(x_i)_c, with a_ic the target weight of class c:
         class indices:  (1-ε)·w[t_i]·[c = t_i] + (ε/C)·w_c   (0 where t_i = ignore_index)
         probabilities:  ((1-ε)·q_ic + ε/C)·w_c

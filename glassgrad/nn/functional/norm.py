@@ -15,8 +15,9 @@ import numpy as np
 from ...autograd.function import Function, once_differentiable
 from ...autograd.grad_mode import no_grad
 from ...backend import namespace
+from ...ops.shape import pad
 
-__all__ = ["batch_norm", "layer_norm", "group_norm"]
+__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm"]
 
 
 def _check(op, x, weight, bias, shape):
@@ -215,3 +216,84 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     pshape = (1, c) + (1,) * (x.ndim - 2)
     return _Normalize.apply(x, weight, bias, (2,), (n, num_groups, -1), pshape, eps)
 
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Instance normalization: each sample's channel normalized over its positions, then a
+    per-channel affine. With ``use_input_stats`` the statistics are the instance's own and, when
+    running_mean/running_var are given, their mean over the batch is blended into them (the
+    variance unbiased); otherwise the running statistics normalize, as batch norm's eval mode.
+
+    Shape: input (N, C, *) with at least one position dim, running stats / weight / bias (C,) -> same
+    shape as input.
+    """
+    x = input
+    if x.ndim < 3:
+        raise RuntimeError(f"instance_norm: expected an input with at least 3 dims (N, C, *), got shape "
+                           f"{tuple(x.shape)}")
+    n, c = x.shape[:2]
+    _check("instance_norm", x, weight, bias, (c,))
+    for name, r in (("running_mean", running_mean), ("running_var", running_var)):
+        if r is not None and tuple(r.shape) != (c,):
+            raise RuntimeError(f"instance_norm: expected {name} of shape ({c},) for input of shape "
+                               f"{tuple(x.shape)}, got {tuple(r.shape)}")
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("instance_norm: expected running_mean and running_var to be defined when "
+                               "use_input_stats is false")
+        return batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
+    m = x.numel() // (n * c) if n * c else 0
+    if m <= 1:
+        raise ValueError(f"instance_norm: expected more than 1 spatial element when training, got input size "
+                         f"{tuple(x.shape)}")
+    pshape = (1, c) + (1,) * (x.ndim - 2)
+    y = _Normalize.apply(x, weight, bias, (2,), (n, c, -1), pshape, eps)
+    if running_mean is not None or running_var is not None:
+        a = x.array.reshape(n, c, -1)
+        mean = a.mean(axis=2)
+        var = ((a - mean[:, :, None]) ** 2).mean(axis=2)
+        _update_running(mean.mean(axis=0), var.mean(axis=0), m, running_mean, running_var, momentum)
+    return y
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Root-mean-square normalization over the last ``len(normalized_shape)`` dims:
+    y = x / √(mean(x²) + eps) · weight (``eps`` None: the dtype's machine epsilon). A composition of
+    differentiable ops.
+
+    Shape: input (*, *normalized_shape), weight normalized_shape -> same shape as input.
+    """
+    if isinstance(normalized_shape, (int, np.integer)):
+        normalized_shape = (int(normalized_shape),)
+    normalized_shape = tuple(int(v) for v in normalized_shape)
+    k = len(normalized_shape)
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != normalized_shape:
+        raise RuntimeError(f"rms_norm: expected input with shape (*, {', '.join(map(str, normalized_shape))}) "
+                           f"(its last {k} dims equal to normalized_shape), got {tuple(input.shape)}")
+    _check("rms_norm", input, weight, None, normalized_shape)
+    if eps is None:
+        eps = float(np.finfo(input.dtype).eps)
+    dims = tuple(range(input.ndim - k, input.ndim))
+    y = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return y * weight if weight is not None else y
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Local response normalization across channels: x / (k + alpha · mean of x² over the ``size``
+    neighbouring channels)^beta (the window zero-padded, size//2 channels before). A composition of
+    differentiable ops.
+
+    Shape: input (N, C, *) with at least 3 dims -> same shape.
+    """
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm: expected 3D or higher dimensionality input (N, C, *), got "
+                         f"{input.ndim} dimensions (shape {tuple(input.shape)})")
+    if input.numel() == 0:
+        return input
+    c = input.shape[1]
+    sq = pad(input * input, (0, 0) * (input.ndim - 2) + (size // 2, (size - 1) // 2))
+    total = sq.narrow(1, 0, c)
+    for j in range(1, size):
+        total = total + sq.narrow(1, j, c)
+    return input / (total * (alpha / size) + k) ** beta

@@ -1,10 +1,13 @@
-"""nn modules: containers (``Sequential``, ``ModuleList``, ``ModuleDict``)."""
+"""nn modules: containers (``Sequential``, ``ModuleList``, ``ModuleDict``, ``ParameterList``,
+``ParameterDict``)."""
 import operator
 from collections import OrderedDict
 
+from ...autograd.tensor import Tensor
+from ..parameter import Parameter
 from .module import Module, _add_indent
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict"]
+__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
 def _index(idx, size, name):
@@ -261,3 +264,184 @@ class ModuleDict(Module):
             if not isinstance(item, (tuple, list)) or len(item) != 2:
                 raise ValueError(f"ModuleDict update sequence element #{j} should be a (key, module) pair, got {item!r}")
             self[item[0]] = item[1]
+
+
+def _as_parameter(value):
+    """A plain Tensor becomes a Parameter (as PyTorch's parameter containers do); anything else
+    (a Parameter, a Module, None, any object) is kept as it is."""
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        return Parameter(value)
+    return value
+
+
+def _parameter_line(key, value):
+    if isinstance(value, Tensor):
+        size = "x".join(str(n) for n in value.shape)
+        kind = "Parameter containing" if isinstance(value, Parameter) else "Tensor containing"
+        device = "" if str(value.device) == "cpu" else f" (GPU {value.device.index})"
+        return f"({key}): {kind}: [glassgrad.{value.dtype} of size {size}{device}]"
+    return f"({key}): Object of type: {type(value).__name__}"
+
+
+class ParameterList(Module):
+    """A list of parameters, registered so that ``parameters()`` and ``state_dict()`` see them
+    (keys ``'0'``, ``'1'``, ...). Plain tensors are turned into Parameters.
+
+    Args:
+        values: an iterable of tensors (or other objects) to append.
+    """
+
+    def __init__(self, values=None):
+        super().__init__()
+        self._size = 0
+        if values is not None:
+            self.extend(values)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return type(self)([self[i] for i in range(len(self))[idx]])
+        return getattr(self, str(_index(idx, self._size, "ParameterList")))
+
+    def __setitem__(self, idx, param):
+        setattr(self, str(_index(idx, self._size, "ParameterList")), _as_parameter(param))
+
+    def __len__(self):
+        return self._size
+
+    def __iter__(self):
+        return iter(self[i] for i in range(len(self)))
+
+    def __iadd__(self, parameters):
+        return self.extend(parameters)
+
+    def __dir__(self):
+        return [k for k in super().__dir__() if not k.isdigit()]
+
+    def append(self, value):
+        """Add ``value`` at the end; returns self."""
+        self._size += 1
+        self[self._size - 1] = value
+        return self
+
+    def extend(self, values):
+        """Append every entry of the iterable ``values``; returns self."""
+        if isinstance(values, Tensor) or not hasattr(values, "__iter__"):
+            raise TypeError(f"ParameterList.extend should be called with an iterable, but got {type(values).__name__}")
+        for value in values:
+            self.append(value)
+        return self
+
+    def extra_repr(self):
+        return "\n".join(_parameter_line(i, p) for i, p in enumerate(self))
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterList should not be called; use its parameters in your forward")
+
+
+class ParameterDict(Module):
+    """A dict of parameters (insertion ordered), registered like attributes (keys ``'name'``).
+    Plain tensors are turned into Parameters.
+
+    Args:
+        parameters: a mapping or an iterable of ``(key, tensor)`` pairs.
+    """
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        self._keys = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key):
+        return getattr(self, key)
+
+    def __setitem__(self, key, value):
+        if not isinstance(key, str):
+            raise TypeError(f"ParameterDict: keys must be strings, got {type(key).__name__}")
+        self._keys[key] = None
+        setattr(self, key, _as_parameter(value))
+
+    def __delitem__(self, key):
+        del self._keys[key]
+        delattr(self, key)
+
+    def __len__(self):
+        return len(self._keys)
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __reversed__(self):
+        return reversed(list(self._keys))
+
+    def __contains__(self, key):
+        return key in self._keys
+
+    def __or__(self, other):
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def copy(self):
+        """A new ParameterDict holding the same parameters."""
+        return ParameterDict([(k, self[k]) for k in self._keys])
+
+    def setdefault(self, key, default=None):
+        """``self[key]``, set to ``default`` first when missing."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self):
+        """Remove every entry."""
+        for k in list(self._keys):
+            del self[k]
+
+    def pop(self, key):
+        """Remove and return the entry under ``key``."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self):
+        """Remove and return the last ``(key, value)`` pair."""
+        key = list(self._keys)[-1]
+        return key, self.pop(key)
+
+    def get(self, key, default=None):
+        """``self[key]`` if present, else ``default``."""
+        return self[key] if key in self else default
+
+    def fromkeys(self, keys, default=None):
+        """A new ParameterDict with ``keys``, each set to ``default``."""
+        return ParameterDict((k, default) for k in keys)
+
+    def keys(self):
+        """The keys."""
+        return self._keys.keys()
+
+    def items(self):
+        """``(key, value)`` pairs."""
+        return [(k, self[k]) for k in self._keys]
+
+    def values(self):
+        """The values."""
+        return [self[k] for k in self._keys]
+
+    def update(self, parameters):
+        """Add the entries of a mapping or an iterable of ``(key, value)`` pairs."""
+        if hasattr(parameters, "keys"):
+            for key in parameters.keys():
+                self[key] = parameters[key]
+            return
+        for j, item in enumerate(parameters):
+            if not isinstance(item, (tuple, list)) or len(item) != 2:
+                raise ValueError(f"ParameterDict update sequence element #{j} should be a (key, value) pair, "
+                                 f"got {item!r}")
+            self[item[0]] = item[1]
+
+    def extra_repr(self):
+        return "\n".join(_parameter_line(k, p) for k, p in self.items())
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterDict should not be called; use its parameters in your forward")

@@ -1,8 +1,9 @@
-"""nn modules: ``Dropout``, ``Dropout1d``, ``Dropout2d`` (active in training mode only)."""
-from ..functional.dropout import dropout, dropout1d, dropout2d
+"""nn modules: ``Dropout``, ``Dropout1d``, ``Dropout2d``, ``Dropout3d``, ``AlphaDropout``,
+``FeatureAlphaDropout`` (active in training mode only)."""
+from ..functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from .module import Module
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 
 
 class _DropoutNd(Module):
@@ -51,3 +52,38 @@ class Dropout2d(_DropoutNd):
 
     def forward(self, input):
         return dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(_DropoutNd):
+    """In training mode, zero whole channels of an (N, C, D, H, W) input with probability ``p``
+    and scale the others by 1/(1-p); in eval mode, the identity.
+
+    Shape:
+        - Input: (N, C, D, H, W) or (C, D, H, W); Output: the input's shape.
+    """
+
+    def forward(self, input):
+        return dropout3d(input, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout for SELU networks: in training mode each element is set with probability ``p`` to
+    SELU's saturation value and an affine map keeps mean 0 and variance 1; the identity in eval mode.
+
+    Shape:
+        - Input: (*); Output: (*), the input's shape.
+    """
+
+    def forward(self, input):
+        return alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """``AlphaDropout`` of whole channels (one draw per (n, c)).
+
+    Shape:
+        - Input: (N, C, *); Output: the input's shape.
+    """
+
+    def forward(self, input):
+        return feature_alpha_dropout(input, self.p, self.training)

@@ -1,15 +1,15 @@
-"""nn modules: ``Linear`` (y = x Wᵀ + b) and ``Identity``."""
+"""nn modules: ``Linear`` (y = x Wᵀ + b), ``Bilinear`` (y = x1ᵀ A x2 + b) and ``Identity``."""
 import math
 
 import numpy as np
 
 from ... import backend
 from .. import init
-from ..functional.linear import linear
+from ..functional.linear import bilinear, linear
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Identity", "Linear"]
+__all__ = ["Identity", "Linear", "Bilinear"]
 
 
 def _empty(shape, device, dtype):
@@ -79,3 +79,45 @@ class Linear(Module):
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Bilinear(Module):
+    """y = x1ᵀ A x2 + b, one bilinear form per output feature.
+
+    Args:
+        in1_features, in2_features: sizes of each sample of the two inputs.
+        out_features: size of each output sample.
+        bias: learn an additive bias (default True).
+        device, dtype: where and of what type the parameters are made.
+
+    Attributes:
+        weight: (out_features, in1_features, in2_features); bias: (out_features,); both drawn from
+            U(-1/√in1_features, 1/√in1_features), as PyTorch.
+
+    Shape:
+        - Input1: (*, in1_features); Input2: (*, in2_features), same leading dims; Output: (*, out_features).
+    """
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
+        self.weight = _empty((out_features, in1_features, in2_features), device, dtype)
+        if bias:
+            self.bias = _empty((out_features,), device, dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Re-draw weight and bias from U(-1/√in1_features, 1/√in1_features)."""
+        bound = 1 / math.sqrt(self.weight.shape[1]) if self.weight.shape[1] else 0
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

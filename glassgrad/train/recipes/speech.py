@@ -1,14 +1,17 @@
 """L_SPEECH: spoken digits (FSDD): log-mel features (40 bands x 65 frames) into a small CNN;
 recordings 0-4 of each speaker and digit are the test split."""
+import sys
+
 import numpy as np
 
-from ... import manual_seed, nn, optim
+from ... import nn, optim
 from ...data.fsdd import FSDD_FEATURES, load_fsdd, wav_features
-from .loop import predict_arrays, train_epochs
+from .loop import predict_arrays
+from .runner import RecipeSetup, run_recipe
 
-__all__ = ["DATASET", "MODEL", "DEFAULTS", "build_model", "train", "load_for_predict", "predict_wav"]
+__all__ = ["RECIPE", "DATASET", "MODEL", "DEFAULTS", "build_model", "setup", "train", "load_for_predict", "predict_wav"]
 
-DATASET, MODEL = "fsdd", "logmel-cnn"
+RECIPE, DATASET, MODEL = "L_SPEECH", "fsdd", "logmel-cnn"
 DEFAULTS = {"epochs": 15, "lr": 1e-3, "batch_size": 32}
 
 
@@ -20,23 +23,24 @@ def build_model(n_mels=40, frames=65, num_classes=10):
                          nn.Flatten(), nn.Linear(flat, 64), nn.ReLU(), nn.Linear(64, num_classes))
 
 
-def train(data_dir, epochs, lr, batch_size, seed=0, verbose=True):
-    """Train; returns (model, optimizer, result dict with test_accuracy, seconds, extra for the checkpoint)."""
-    manual_seed(seed)
+def setup(data_dir, lr, verbose=True):
+    """The recipe's data (normalized with training statistics only), model and Adam optimizer."""
     (xtr, ytr), (xte, yte) = load_fsdd(data_dir)
-    mean, std = float(xtr.mean()), float(xtr.std())  # training statistics only
+    mean, std = float(xtr.mean()), float(xtr.std())
     xtr, xte = (xtr - mean) / std, (xte - mean) / std
     model = build_model(xtr.shape[2], xtr.shape[3])
-    opt = optim.Adam(model.parameters(), lr=lr)
     if verbose:
         print(f"L_SPEECH: {len(xtr)} train / {len(xte)} test recordings, features {xtr.shape[1:]}", flush=True)
-    seconds = train_epochs(model, opt, nn.CrossEntropyLoss(), xtr, ytr, epochs, batch_size, seed, verbose)
-    acc = float((predict_arrays(model, xte).argmax(1) == yte).mean())
-    extra = {"recipe": "L_SPEECH", "dataset": DATASET,
-             "model": {"name": MODEL, "n_mels": int(xtr.shape[2]), "frames": int(xtr.shape[3])},
-             "features": dict(FSDD_FEATURES), "feature_mean": mean, "feature_std": std,
-             "test_accuracy": acc, "train_seconds": seconds}
-    return model, opt, {"test_accuracy": acc, "seconds": seconds, "extra": extra}
+    info = {"model": {"name": MODEL, "n_mels": int(xtr.shape[2]), "frames": int(xtr.shape[3])},
+            "features": dict(FSDD_FEATURES), "feature_mean": mean, "feature_std": std}
+    return RecipeSetup(model, optim.Adam(model.parameters(), lr=lr), nn.CrossEntropyLoss(), xtr, ytr,
+                       evaluate=lambda m: {"test_accuracy": float((predict_arrays(m, xte).argmax(1) == yte).mean())},
+                       info=info)
+
+
+def train(data_dir, epochs, lr, batch_size, seed=0, verbose=True, out=None, resume=None):
+    """Train; returns (model, optimizer, result dict with test_accuracy, seconds, extra for the checkpoint)."""
+    return run_recipe(sys.modules[__name__], data_dir, epochs, lr, batch_size, seed, verbose, out, resume)
 
 
 def load_for_predict(extra):

@@ -1,16 +1,19 @@
 """L_TEXT: spam filter on the SMS Spam Collection: binary bag-of-words (vocabulary from the
 training split only) into an MLP, fixed 80/20 split with seed 0."""
+import sys
+
 import numpy as np
 
-from ... import manual_seed, nn, optim
+from ... import nn, optim
 from ...data.sms_spam import SMS_LABELS, read_sms_spam
 from ...data.split import fixed_split
 from ...data.vocab import Vocabulary
-from .loop import predict_arrays, train_epochs
+from .loop import predict_arrays
+from .runner import RecipeSetup, run_recipe
 
-__all__ = ["DATASET", "MODEL", "DEFAULTS", "build_model", "prepare", "train", "load_for_predict", "predict_text"]
+__all__ = ["RECIPE", "DATASET", "MODEL", "DEFAULTS", "build_model", "prepare", "setup", "train", "load_for_predict", "predict_text"]
 
-DATASET, MODEL = "sms-spam", "bow-mlp"
+RECIPE, DATASET, MODEL = "L_TEXT", "sms-spam", "bow-mlp"
 DEFAULTS = {"epochs": 5, "lr": 1e-3, "batch_size": 32}
 MIN_FREQ = 2  # tokens seen once in training are <unk>
 
@@ -29,19 +32,20 @@ def prepare(data_dir):
     return vocab, (bow[tr], labels[tr]), (bow[te], labels[te])
 
 
-def train(data_dir, epochs, lr, batch_size, seed=0, verbose=True):
-    """Train; returns (model, optimizer, result dict with test_accuracy, seconds, extra for the checkpoint)."""
-    manual_seed(seed)
+def setup(data_dir, lr, verbose=True):
+    """The recipe's data, model and Adam optimizer (see ``runner.RecipeSetup``)."""
     vocab, (xtr, ytr), (xte, yte) = prepare(data_dir)
     model = build_model(len(vocab))
-    opt = optim.Adam(model.parameters(), lr=lr)
     if verbose:
         print(f"L_TEXT: {len(xtr)} train / {len(xte)} test messages, vocabulary {len(vocab)}", flush=True)
-    seconds = train_epochs(model, opt, nn.CrossEntropyLoss(), xtr, ytr, epochs, batch_size, seed, verbose)
-    acc = float((predict_arrays(model, xte).argmax(1) == yte).mean())
-    extra = {"recipe": "L_TEXT", "dataset": DATASET, "model": {"name": MODEL, "vocab_size": len(vocab)},
-             "vocabulary": vocab.tokens, "test_accuracy": acc, "train_seconds": seconds}
-    return model, opt, {"test_accuracy": acc, "seconds": seconds, "extra": extra}
+    return RecipeSetup(model, optim.Adam(model.parameters(), lr=lr), nn.CrossEntropyLoss(), xtr, ytr,
+                       evaluate=lambda m: {"test_accuracy": float((predict_arrays(m, xte).argmax(1) == yte).mean())},
+                       info={"model": {"name": MODEL, "vocab_size": len(vocab)}, "vocabulary": vocab.tokens})
+
+
+def train(data_dir, epochs, lr, batch_size, seed=0, verbose=True, out=None, resume=None):
+    """Train; returns (model, optimizer, result dict with test_accuracy, seconds, extra for the checkpoint)."""
+    return run_recipe(sys.modules[__name__], data_dir, epochs, lr, batch_size, seed, verbose, out, resume)
 
 
 def load_for_predict(extra):
