@@ -14,6 +14,10 @@ def test_demo_trains_to_95_percent_and_saves(tmp_path, capsys):
     acc = float(re.search(r"test accuracy ([\d.]+)%", text).group(1))
     assert acc >= 95.0
     assert f"checkpoint saved to {out}" in text and out.is_file()
+    # the demo ends with the doctor's verdict on the monitored run and its HTML report, beside --out
+    assert f"doctor: the doctor found nothing wrong (details: glassgrad doctor {tmp_path / 'demo-run'})" in text
+    report = tmp_path / "demo-report.html"
+    assert text.rstrip().endswith(f"report: {report} (open it in a browser)") and report.is_file()
     assert main(["evaluate", str(out)]) == 0
     assert f"accuracy {acc:.2f}%" in capsys.readouterr().out
 

@@ -38,10 +38,11 @@ def test_save_load_round_trip_and_pandas(tmp_path):
     pd = pytest.importorskip("pandas")
     mon = _monitored()
     run_dir = mon.save(str(tmp_path / "run"))
-    assert sorted(os.listdir(run_dir)) == ["events.jsonl", "histograms.npz", "inputs.csv", "layers.csv",
+    assert sorted(os.listdir(run_dir)) == ["events.jsonl", "graph.dot", "histograms.npz", "inputs.csv", "layers.csv",
                                            "meta.json", "steps.jsonl"]  # no temporary files left
     run = gi.load_run(run_dir)
     assert run.meta == mon.run.meta
+    assert run.graph_dot == mon.run.graph_dot and '"0.weight\\n(8, 4) float32' in run.graph_dot
     assert run.steps == mon.run.steps
     assert len(run.layers) == len(mon.run.layers)
     for a, b in zip(run.layers, mon.run.layers):

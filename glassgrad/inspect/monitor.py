@@ -6,7 +6,9 @@
 - a gradient hook on the smallest trainable parameter (was ``.grad`` zeroed since the last step?);
 - the loss tensor's graph, read through ``grad_fn``/``next_functions`` (which ops feed the loss);
 - ``.grad`` and the weights after the step (gradient and weight norms, update-to-weight ratios,
-  loss change allocation).
+  loss change allocation);
+- until the first step, ``record_graph`` (module hooks and the op-recording callback): the loss's
+  graph is then drawn (``draw_graph``, clustered by module) and kept as DOT text for the report.
 
 Every step costs a few Python calls; every ``every``-th step the monitor also reads the numbers.
 """
@@ -19,12 +21,15 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
 from . import graph
 from . import stats as S
+from .draw import draw_graph
+from .record import record_graph
 from . import thresholds as T
 from .storage import FORMAT_VERSION, RunRecord
 
 __all__ = ["Monitor"]
 
 ROOT = "(model)"  # the name of the model itself when it holds parameters directly
+GRAPH_MAX_NODES = 200  # beyond this many nodes the graph is drawn one module deep (to stay readable)
 
 
 def _first_tensor(value):
@@ -85,6 +90,7 @@ class Monitor:
         self._hist_now = histograms
         self.run = RunRecord(self._meta())
         self._attach()
+        self._graph_record = record_graph(model)  # closed once the first loss graph is drawn
 
     # ---- setup ---------------------------------------------------------------------------------
     def _meta(self):
@@ -141,6 +147,7 @@ class Monitor:
         for h in self._handles:
             h.remove()
         self._handles = []
+        self._stop_graph_record()
         self._last_out, self._output, self._before = {}, None, {}
         self._closed = True
 
@@ -186,6 +193,7 @@ class Monitor:
             a = out.array
             st = S.moments(a)
             st["signal"] = S.signal(a) if a.dtype.kind == "f" else None
+            st["shape"] = list(a.shape)
             if out.requires_grad:
                 out.register_hook(lambda g: st.__setitem__("out_grad_rms", S.rms(g.array)))
             if family == "relu":
@@ -238,6 +246,7 @@ class Monitor:
         if isinstance(loss, Tensor) and not self._graph_done and loss.grad_fn is not None and self._output is not None:
             self._graph_done = True
             self._check_graph(step, loss)
+            self._draw_graph(loss)
         if self._active:
             row.update(self._read_layers(step))
             if self.optimizer is not None:
@@ -334,6 +343,9 @@ class Monitor:
             order = {n: i for i, n in enumerate(self._order)}
             run.meta["forward_order"] = list(self._order)
             run.meta["layers"].sort(key=lambda e: order.get(e["name"], len(order)))
+            for e in run.meta["layers"]:
+                if e["name"] in self._act:
+                    e["output_shape"] = self._act[e["name"]]["shape"]
         nonfinite_grad = [r["layer"] for r in run.layers[first_row:] if r.get("finite") is False]
         if nonfinite_grad and not self._nonfinite_seen:
             self._nonfinite_seen = True
@@ -380,6 +392,24 @@ class Monitor:
                     ev.update(layer=name, op=self._type_of(name), where="weights" if bad_w else "output")
                     break
         self.run.events.append(ev)
+
+    def _stop_graph_record(self):
+        rec, self._graph_record = self._graph_record, None
+        if rec is not None:
+            rec.close()
+        return rec
+
+    def _draw_graph(self, loss):
+        """Keep the loss's graph as DOT text (ops clustered by the module that ran them); a big
+        graph is drawn down to the model's direct children only."""
+        rec = self._stop_graph_record()
+        if rec is None:
+            return
+        params = dict(self.model.named_parameters())
+        drawn = draw_graph(loss, params=params, record=rec)
+        if len(drawn.nodes) > GRAPH_MAX_NODES:
+            drawn = draw_graph(loss, params=params, record=rec, depth=1)
+        self.run.graph_dot = drawn.to_dot()
 
     def _check_graph(self, step, loss):
         run = self.run

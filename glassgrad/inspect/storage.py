@@ -2,8 +2,9 @@
 
 A run directory holds (each file written to a temporary name, then renamed):
 
-- ``meta.json``: format version, ``every``, the layers (name, module type, parameter names, size),
-  the model's repr and the optimizer's settings;
+- ``meta.json``: format version, ``every``, the layers (name, module type, parameter names, size,
+  output shape at step 0), the model's repr and the optimizer's settings; ``live: true`` while the
+  run is still training (``InspectCallback`` saves it as it goes);
 - ``steps.jsonl``: one JSON object per training step: ``step``, ``loss``, any metrics recorded
   (``accuracy``, ``val_loss``, ...), and on recorded steps ``lca_sum`` (the loss change the update
   should cause, Σ over layers) and ``loss_change`` (the next step's loss minus this one's);
@@ -16,6 +17,8 @@ A run directory holds (each file written to a temporary name, then renamed):
 - ``inputs.csv``: per recorded step, the statistics of the model's input;
 - ``events.jsonl``: things seen once or on a given step (the loss's ops, non-finite values,
   gradient accumulation, identical units, ...);
+- ``graph.dot`` (when the monitor drew it): the loss's autograd graph at the first step, as
+  Graphviz DOT text from ``draw_graph`` (ops clustered by module, shapes, parameters by name);
 - ``histograms.npz``: for each ``KIND:LAYER`` (KIND in weight, grad, activation) the arrays
   ``KIND:LAYER:steps`` (S,), ``KIND:LAYER:counts`` (S, bins) and ``KIND:LAYER:edges`` (S, bins+1).
 
@@ -48,6 +51,7 @@ class RunRecord:
         self.meta = dict(meta or {})
         self.steps, self.layers, self.inputs, self.events = [], [], [], []
         self.hist = {}
+        self.graph_dot = None  # the loss's graph as DOT text (graph.dot), when drawn
 
     # ---- queries the doctor uses ---------------------------------------------------------------
     def layer_names(self):
@@ -91,6 +95,8 @@ class RunRecord:
         _atomic_text(run_dir, "events.jsonl", "".join(json.dumps(_plain(e)) + "\n" for e in self.events))
         _atomic_text(run_dir, "layers.csv", _csv(LAYER_FIELDS, self.layers))
         _atomic_text(run_dir, "inputs.csv", _csv(INPUT_FIELDS, self.inputs))
+        if self.graph_dot is not None:
+            _atomic_text(run_dir, "graph.dot", self.graph_dot)
         arrays = {}
         for (kind, layer), entries in self.hist.items():
             key = f"{kind}:{layer}"
@@ -124,6 +130,10 @@ def load_run(run_dir):
     run.events = _read_jsonl(os.path.join(run_dir, "events.jsonl"))
     run.layers = _read_csv(os.path.join(run_dir, "layers.csv"))
     run.inputs = _read_csv(os.path.join(run_dir, "inputs.csv"))
+    graph = os.path.join(run_dir, "graph.dot")
+    if os.path.exists(graph):
+        with open(graph, encoding="utf-8") as f:
+            run.graph_dot = f.read()
     with np.load(os.path.join(run_dir, "histograms.npz")) as z:
         for key in z.files:
             if key.endswith(":steps"):
@@ -195,16 +205,23 @@ def _read_jsonl(path):
     return out
 
 
-def _atomic_bytes(run_dir, name, data):
-    fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=f".{name}.", suffix=".tmp")
+def atomic_write(path, data):
+    """Write ``data`` (bytes) to ``path`` through a temporary file in the same folder, renamed over
+    ``path``: a reader never sees half a file (used for the run files and the HTML report)."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=f".{os.path.basename(path)}.",
+                               suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.replace(tmp, os.path.join(run_dir, name))
+        os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _atomic_bytes(run_dir, name, data):
+    atomic_write(os.path.join(run_dir, name), data)
 
 
 def _atomic_text(run_dir, name, text):
