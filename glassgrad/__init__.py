@@ -38,6 +38,14 @@ from .nn.summary import summary  # noqa: E402,F401
 # torch.conv2d, torch.max_pool2d, ...: PyTorch's top-level names for NN kernels, bound from nn
 from .nn.functional.convolution import *  # noqa: E402,F401,F403
 from .nn.functional.pool import *  # noqa: E402,F401,F403
+# torch.selu, torch.pdist, torch.pixel_shuffle, ...: more top-level names of nn kernels (issue 13)
+from .nn.functional.activation import celu, celu_, hardshrink, prelu, selu, selu_, threshold, threshold_  # noqa: E402,F401
+from .nn.functional.distance import cosine_similarity, pairwise_distance, pdist  # noqa: E402,F401
+from .nn.functional.dropout import alpha_dropout, feature_alpha_dropout  # noqa: E402,F401
+from .nn.functional.linear import bilinear  # noqa: E402,F401
+from .nn.functional.norm import rms_norm  # noqa: E402,F401
+from .nn.functional.pool_nd import max_pool3d  # noqa: E402,F401
+from .nn.functional.vision import pixel_shuffle, pixel_unshuffle  # noqa: E402,F401
 from . import optim  # noqa: E402,F401
 from .dlpack import from_dlpack  # noqa: E402,F401
 from . import distributed, onnx  # noqa: E402,F401  (onnx and mpi4py are imported only when used)

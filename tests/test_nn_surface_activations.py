@@ -150,3 +150,23 @@ def test_float32_keeps_dtype(rng):
         assert y.dtype == np.float32
         np.testing.assert_allclose(y.numpy(), getattr(torch.nn.functional, name)(torch.tensor(x)).numpy(),
                                    rtol=1e-5, atol=1e-6)
+
+
+TOP_LEVEL = [("selu", ()), ("celu", (0.5,)), ("threshold", (0.2, -1.0)), ("hardshrink", (0.4,)),
+             ("pixel_shuffle", (2,)), ("pixel_unshuffle", (2,)), ("rms_norm", ((4,),)), ("max_pool3d", (2,))]
+
+
+@pytest.mark.parametrize("name,args", TOP_LEVEL, ids=[t[0] for t in TOP_LEVEL])
+def test_top_level_names(name, args, rng):
+    """torch.selu, torch.pixel_shuffle, ...: the same functions at glassgrad's top level."""
+    x = rng.standard_normal((2, 4, 4, 4)) if name != "max_pool3d" else rng.standard_normal((1, 2, 4, 4, 4))
+    check(lambda a: getattr(glassgrad, name)(a, *args), lambda a: getattr(torch, name)(a, *args), [x], rng)
+
+
+def test_top_level_binary_names(rng):
+    x, y = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    for name in ("cosine_similarity", "pairwise_distance"):
+        check(getattr(glassgrad, name), getattr(torch, name), [x, y], rng)
+    check(glassgrad.pdist, torch.pdist, [x], rng)
+    check(glassgrad.prelu, torch.prelu, [x, rng.standard_normal(3)], rng)
+    check(glassgrad.bilinear, torch.bilinear, [x, y, rng.standard_normal((2, 3, 3)), rng.standard_normal(2)], rng)

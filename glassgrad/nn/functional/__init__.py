@@ -12,6 +12,8 @@ from .convolution import *  # noqa: F401,F403
 from .ctc import ctc_loss  # noqa: F401
 from .distance import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
+from .embedding_bag import *  # noqa: F401,F403
+from .fold import *  # noqa: F401,F403
 from .interpolate import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403

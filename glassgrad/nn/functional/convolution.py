@@ -10,14 +10,21 @@ derivatives are three ops, each the backward of the others, so gradients of any 
 
 Arrays keep their dtype (float32 stays float32). Padding may be asymmetric (``padding='same'``
 with an even kernel pads the extra row/column at the bottom/right, like PyTorch).
+
+The same three ops do 3-d convolutions (NCDHW): the array functions below dispatch 5-d arrays to
+``_nd_*``, a plain per-sample im2col (one strided view, one batched GEMM) and col2im by
+kernel-offset slice-adds, so ``conv3d``, ``conv_transpose3d`` and their gradients of any order
+share the ops and the chain rules of the 2-d case.
 """
+import math
+
 import numpy as np
 
 from ...autograd.function import Function
 from ...backend import namespace
 from ...parallel import for_batch
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
 
 # ---- argument helpers --------------------------------------------------------------------------
@@ -83,7 +90,9 @@ def _pad(a, pads):
 
 def conv_source(x, g, w_shape):
     """The input padded, in the layout its columns are read from: NCHW for the per-sample layout,
-    (N, H+pads, W+pads, C) for channels last."""
+    (N, H+pads, W+pads, C) for channels last (NCDHW, padded, for 3-d)."""
+    if x.ndim == 5:
+        return _nd_pad(x, g.pads)
     if _per_sample_layout(w_shape[1] * w_shape[2] * w_shape[3]):
         return _pad(x, g.pads)
     xp = namespace(x)
@@ -136,6 +145,8 @@ def _channels_last(a, groups):
 def conv_forward_array(x, w, g, out_hw, src=None, bias=None):
     """y = conv(x, w) (+ bias): (N, C, H, W), (O, C/G, kh, kw), (O,) -> (N, O, oh, ow). ``src``:
     ``conv_source`` of x if already made."""
+    if x.ndim == 5:
+        return _nd_forward(x, w, g, out_hw, src, bias)
     xp = namespace(x)
     n, (o, cg, kh, kw) = x.shape[0], w.shape
     (oh, ow), og = out_hw, o // g.groups
@@ -174,6 +185,8 @@ def conv_grads_array(dy, g, w_shape, in_hw, w=None, src=None, bias=False):
     when ``src`` (``conv_source`` of x) is given, db = Σ dy when ``bias``, else None. One pass over
     blocks of the batch: dy is put in the columns' layout once for all three. col2im adds each kernel offset's columns into a padded
     buffer (the GEMM is batched over kernel offsets so that each offset's columns are contiguous)."""
+    if dy.ndim == 5:
+        return _nd_grads(dy, g, w_shape, in_hw, w, src, bias)
     xp = namespace(dy)
     n, o, oh, ow = dy.shape
     _, cg, kh, kw = w_shape
@@ -240,9 +253,74 @@ def conv_weight_array(x, dy, g, w_shape):
     return conv_grads_array(dy, g, w_shape, x.shape[2:], src=conv_source(x, g, w_shape))[1]
 
 
+# ---- 3-d arrays: per-sample im2col ---------------------------------------------------------------
+def _nd_pad(a, pads):
+    """``a`` zero-padded by (lo, hi) pairs for each spatial dim."""
+    if not any(pads):
+        return a
+    xp = namespace(a)
+    spatial = a.shape[2:]
+    out = xp.zeros(a.shape[:2] + tuple(n + pads[2 * i] + pads[2 * i + 1] for i, n in enumerate(spatial)), dtype=a.dtype)
+    out[(slice(None), slice(None)) + tuple(slice(pads[2 * i], pads[2 * i] + n) for i, n in enumerate(spatial))] = a
+    return out
+
+
+def _nd_columns(src, w_shape, out, g):
+    """(N, G, K, L) im2col view of the padded input, K = C/G · prod(kernel), L = prod(out)."""
+    xp = namespace(src)
+    cg, kernel = w_shape[1], tuple(w_shape[2:])
+    st = src.strides
+    nd = len(kernel)
+    shape = (src.shape[0], g.groups, cg) + kernel + tuple(out)
+    strides = ((st[0], st[1] * cg, st[1]) + tuple(st[2 + i] * g.dilation[i] for i in range(nd))
+               + tuple(st[2 + i] * g.stride[i] for i in range(nd)))
+    v = xp.lib.stride_tricks.as_strided(src, shape, strides, writeable=False)
+    return v.reshape(src.shape[0], g.groups, cg * math.prod(kernel), math.prod(out))
+
+
+def _nd_forward(x, w, g, out, src=None, bias=None):
+    """y = conv(x, w) (+ bias) for NCDHW arrays: one batched GEMM over the columns."""
+    xp = namespace(x)
+    if src is None:
+        src = _nd_pad(x, g.pads)
+    o = w.shape[0]
+    wg = w.reshape(g.groups, o // g.groups, -1)
+    y = xp.matmul(wg, _nd_columns(src, w.shape, out, g)).reshape((x.shape[0], o) + tuple(out))
+    if bias is not None:
+        y += bias.reshape((1, o) + (1,) * len(out))
+    return y
+
+
+def _nd_grads(dy, g, w_shape, in_size, w=None, src=None, bias=False):
+    """(dx, dw, db) of the 3-d convolution (see ``conv_grads_array``)."""
+    xp = namespace(dy)
+    n, o = dy.shape[:2]
+    out = dy.shape[2:]
+    cg, kernel, og = w_shape[1], tuple(w_shape[2:]), o // g.groups
+    dys = dy.reshape(n, g.groups, og, -1)                                      # (N, G, Og, L)
+    db = dys.sum(axis=(0, 3)).reshape(-1) if bias else None
+    dw = None
+    if src is not None:
+        cols = _nd_columns(src, w_shape, out, g)
+        dw = xp.matmul(dys, cols.swapaxes(-1, -2)).sum(axis=0).reshape(w_shape)
+    dx = None
+    if w is not None:
+        wg = w.reshape(g.groups, og, -1).swapaxes(1, 2)                        # (G, K, Og)
+        dcols = xp.matmul(wg, dys).reshape((n, g.groups * cg) + kernel + tuple(out))
+        padded = tuple(size + g.pads[2 * i] + g.pads[2 * i + 1] for i, size in enumerate(in_size))
+        dxp = xp.zeros((n, g.groups * cg) + padded, dtype=dy.dtype)
+        for offset in np.ndindex(*kernel):
+            key = tuple(slice(k * d, k * d + s * (m - 1) + 1, s)
+                        for k, d, s, m in zip(offset, g.dilation, g.stride, out))
+            dxp[(slice(None), slice(None)) + key] += dcols[(slice(None), slice(None)) + offset]
+        dx = xp.ascontiguousarray(dxp[(slice(None), slice(None)) + tuple(
+            slice(g.pads[2 * i], g.pads[2 * i] + size) for i, size in enumerate(in_size))])
+    return dx, dw, db
+
+
 # ---- the three ops -----------------------------------------------------------------------------
 def _bias_grad(dy):
-    return dy.sum(dim=(0, 2, 3))
+    return dy.sum(dim=(0,) + tuple(range(2, dy.ndim)))
 
 
 class Conv2d(Function):
@@ -284,7 +362,7 @@ class ConvData(Function):
     def forward(ctx, dy, w, geometry, in_hw, bias=None):
         dx = conv_data_array(dy.array, w.array, geometry, in_hw)
         if bias is not None:
-            dx += bias.array.reshape(1, -1, 1, 1)
+            dx += bias.array.reshape((1, -1) + (1,) * (dx.ndim - 2))
         ctx.geometry = geometry
         ctx.save_for_backward(dy, w)
         return dx
@@ -465,3 +543,97 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
                           output_padding, groups, dilation, 1)
     return y.squeeze(2)
 
+
+
+def _triple(value, name, op):
+    return ntuple(value, 3, name, op)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-d convolution (cross-correlation, like PyTorch) over an NCDHW input; the same three ops
+    as ``conv2d``, so gradients of any order work.
+
+    Args:
+        padding: int, (pD, pH, pW), 'valid' or 'same' (stride 1; an even kernel pads the far side more).
+    Shape: input (N, C_in, D, H, W) or (C_in, D, H, W), weight (C_out, C_in/groups, kD, kH, kW), bias
+        (C_out,) -> (N, C_out, D_out, H_out, W_out) with D_out = (D + 2·pD - dD·(kD-1) - 1) // sD + 1.
+    """
+    op = "conv3d"
+    x = input
+    if weight.ndim != 5:
+        raise RuntimeError(f"{op}: weight must have 5 dims (out_channels, in_channels/groups, kD, kH, kW), got "
+                           f"shape {tuple(weight.shape)}")
+    batched = x.ndim == 5
+    if x.ndim == 4:
+        x = x.unsqueeze(0)
+    if x.ndim != 5 or x.shape[1] != weight.shape[1] * groups:
+        raise RuntimeError(f"{op}: expected input with 5 dims (N, C, D, H, W) (or 4 unbatched) and "
+                           f"{weight.shape[1] * groups} channels, got shape {tuple(input.shape)} (weight of shape "
+                           f"{tuple(weight.shape)}, groups={groups})")
+    _check_float(op, x, weight, bias)
+    if groups < 1 or weight.shape[0] % groups:
+        raise RuntimeError(f"{op}: out_channels ({weight.shape[0]}) must be divisible by groups ({groups})")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise RuntimeError(f"{op}: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
+    st, dl = _triple(stride, "stride", op), _triple(dilation, "dilation", op)
+    if min(st) < 1 or min(dl) < 1:
+        raise RuntimeError(f"{op}: stride and dilation must be positive, got stride={st}, dilation={dl}")
+    if isinstance(padding, str):
+        if padding not in ("valid", "same"):
+            raise ValueError(f"{op}: invalid padding string {padding!r}; expected 'valid' or 'same'")
+        if padding == "same" and any(s != 1 for s in st):
+            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions (stride={st}); use an "
+                             "explicit padding")
+        pads = []
+        for k, d in zip(weight.shape[2:], dl):
+            total = d * (k - 1) if padding == "same" else 0
+            pads += [total // 2, total - total // 2]
+        pads = tuple(pads)
+    else:
+        p = _triple(padding, "padding", op)
+        if min(p) < 0:
+            raise RuntimeError(f"{op}: negative padding {p} is not supported")
+        pads = (p[0], p[0], p[1], p[1], p[2], p[2])
+    g = _Geometry(st, pads, dl, groups)
+    y = Conv2d.apply(x, weight, bias, g, _conv_out(op, x.shape[2:], weight.shape[2:], g))
+    return y if batched else y.squeeze(0)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """3-d transposed convolution (the gradient of conv3d in its input), NCDHW.
+
+    Shape: input (N, C_in, D, H, W) or (C_in, D, H, W), weight (C_in, C_out/groups, kD, kH, kW), bias
+        (C_out,) -> (N, C_out, D_out, H_out, W_out), D_out = (D-1)·sD - 2·pD + dD·(kD-1) + output_padding + 1.
+    """
+    op = "conv_transpose3d"
+    x = input
+    batched = x.ndim == 5
+    if x.ndim == 4:
+        x = x.unsqueeze(0)
+    if weight.ndim != 5 or x.ndim != 5 or x.shape[1] != weight.shape[0]:
+        raise RuntimeError(f"{op}: expected input with 5 dims (N, C, D, H, W) (or 4 unbatched) and weight with 5 "
+                           f"dims (in_channels, out_channels/groups, kD, kH, kW), the input's channels equal to "
+                           f"in_channels; got shapes {tuple(input.shape)} and {tuple(weight.shape)}")
+    _check_float(op, x, weight, bias)
+    if groups < 1 or weight.shape[0] % groups:
+        raise RuntimeError(f"{op}: in_channels ({weight.shape[0]}) must be divisible by groups ({groups})")
+    if bias is not None and tuple(bias.shape) != (weight.shape[1] * groups,):
+        raise RuntimeError(f"{op}: bias must have shape ({weight.shape[1] * groups},), got {tuple(bias.shape)}")
+    st, pd = _triple(stride, "stride", op), _triple(padding, "padding", op)
+    op_, dl = _triple(output_padding, "output_padding", op), _triple(dilation, "dilation", op)
+    if min(st) < 1 or min(dl) < 1 or min(pd) < 0:
+        raise RuntimeError(f"{op}: stride and dilation must be positive and padding non-negative")
+    for o, s, d in zip(op_, st, dl):
+        if not 0 <= o < max(s, d):
+            raise RuntimeError(f"{op}: output padding must be smaller than either stride or dilation, got "
+                               f"output_padding={op_}, stride={st}, dilation={dl}")
+    out = []
+    for size, k, s, d, p, o in zip(x.shape[2:], weight.shape[2:], st, dl, pd, op_):
+        n = (size - 1) * s - 2 * p + d * (k - 1) + o + 1
+        if n <= 0:
+            raise RuntimeError(f"{op}: the output size would be {n} (input {tuple(x.shape)}, kernel "
+                               f"{tuple(weight.shape[2:])}, padding {pd}); use less padding")
+        out.append(n)
+    g = _Geometry(st, (pd[0], pd[0], pd[1], pd[1], pd[2], pd[2]), dl, groups)
+    y = ConvData.apply(x, weight, g, tuple(out), bias)
+    return y if batched else y.squeeze(0)

@@ -1,4 +1,5 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``, ``ConvTranspose2d`` (NCHW).
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose1d``, ``ConvTranspose2d``,
+``ConvTranspose3d`` (NCHW / NCDHW).
 
 Default initialization is PyTorch's: weight ~ kaiming_uniform(a=√5), i.e. U(-1/√fan_in, 1/√fan_in),
 and bias ~ U(-1/√fan_in, 1/√fan_in), with fan_in = weight.size(1) · prod(kernel_size).
@@ -10,12 +11,13 @@ import numpy as np
 from ...autograd.grad_mode import no_grad
 from ...autograd.tensor import Tensor
 from ...backend import get_default_dtype
-from ..functional.convolution import conv2d, conv_transpose2d, ntuple
+from ..functional.convolution import conv2d, conv3d, conv_transpose2d, conv_transpose3d, ntuple
 from ...ops.creation import rand
+from ...ops.shape import pad as _pad
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PAD_MODES = {"zeros": None, "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
@@ -104,7 +106,7 @@ class _ConvNd(Module):
 
     def _check_input(self, x):
         nd, name = self._nd, type(self).__name__
-        dims = "(N, C, L)" if nd == 1 else "(N, C, H, W)"
+        dims = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}[nd]
         if not isinstance(x, Tensor) or x.ndim not in (nd + 1, nd + 2) or x.shape[-nd - 1] != self.in_channels:
             shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
             raise RuntimeError(f"{name}: expected input with {nd + 2} dims {dims} and {self.in_channels} "
@@ -264,3 +266,68 @@ class ConvTranspose1d(_ConvTranspose):
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, output_padding, dtype=dtype)
+
+
+_F_PAD_MODES = {"reflect": "reflect", "replicate": "replicate", "circular": "circular"}
+
+
+class Conv3d(_ConvNd):
+    """3-d convolution layer: y = conv3d(x, weight) + bias.
+
+    Args:
+        in_channels, out_channels, kernel_size: int or (kD, kH, kW).
+        stride, padding (int, triple, 'valid' or 'same'), dilation, groups, bias: as in ``F.conv3d``.
+        padding_mode: 'zeros', 'reflect', 'replicate' or 'circular'.
+    Shape:
+        input (N, C_in, D, H, W) or (C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out),
+        D_out = (D + 2·pD - dD·(kD-1) - 1) // sD + 1.
+    """
+
+    _nd = 3
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, dtype=dtype)
+
+    def forward(self, input):
+        batched = self._check_input(input)
+        x = input if batched else input.unsqueeze(0)
+        if self.padding_mode == "zeros":
+            y = conv3d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        else:
+            if self.padding == "valid":
+                pads = (0,) * 6
+            elif self.padding == "same":
+                totals = [d * (k - 1) for k, d in zip(self.kernel_size, self.dilation)]
+                pads = sum(((t // 2, t - t // 2) for t in reversed(totals)), ())
+            else:
+                pads = sum(((p, p) for p in reversed(self.padding)), ())
+            x = _pad(x, pads, _F_PAD_MODES[self.padding_mode])
+            y = conv3d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return y if batched else y.squeeze(0)
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """3-d transposed convolution layer (the gradient of Conv3d in its input).
+
+    Args: as Conv3d, plus output_padding; ``forward(input, output_size=None)`` may pick
+        output_padding from a requested size.
+    Shape:
+        input (N, C_in, D, H, W) or (C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out),
+        D_out = (D-1)·sD - 2·pD + dD·(kD-1) + output_padding + 1.
+    """
+
+    _nd = 3
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, output_padding, dtype=dtype)
+
+    def forward(self, input, output_size=None):
+        batched = self._check_input(input)
+        x = input if batched else input.unsqueeze(0)
+        op = self._output_padding(x, output_size)
+        y = conv_transpose3d(x, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation)
+        return y if batched else y.squeeze(0)
