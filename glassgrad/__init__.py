@@ -47,6 +47,8 @@ from .nn.functional.norm import rms_norm  # noqa: E402,F401
 from .nn.functional.pool_nd import max_pool3d  # noqa: E402,F401
 from .nn.functional.vision import pixel_shuffle, pixel_unshuffle  # noqa: E402,F401
 from . import optim  # noqa: E402,F401
+from . import func  # noqa: E402,F401
+from .func import vmap  # noqa: E402,F401
 from .dlpack import from_dlpack  # noqa: E402,F401
 from . import distributed, onnx  # noqa: E402,F401  (onnx and mpi4py are imported only when used)
 

@@ -69,6 +69,13 @@ def set_rng_state(state):
     default_generator.set_state(state)
 
 
+# Callables run before each draw through ``rng_of`` (vmap's randomness="error" raises from one).
+draw_checks = []
+
+
 def rng_of(generator=None):
     """The NumPy generator behind ``generator`` (the default one when None)."""
+    if draw_checks:
+        for check in draw_checks:
+            check()
     return (generator or default_generator).rng

@@ -14,6 +14,7 @@ LAYERS = [
     {"distributed", "dlpack"},
     {"ops", "linalg"},
     {"nn"},
+    {"func"},
     {"optim"},
     {"data"},
     {"io", "onnx"},

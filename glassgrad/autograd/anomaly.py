@@ -40,6 +40,22 @@ class detect_anomaly:
         return wrapper
 
 
+class set_detect_anomaly:
+    """``set_detect_anomaly(mode, check_nan=True)``: turns anomaly detection on or off now (a
+    function call) and, used as a context manager, restores the previous setting on exit."""
+
+    def __init__(self, mode, check_nan=True):
+        self._prev = state.anomaly
+        state.anomaly = (True if check_nan else "trace") if mode else False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        state.anomaly = self._prev
+        return False
+
+
 def is_anomaly_enabled():
     """True inside ``detect_anomaly()``."""
     return bool(state.anomaly)
@@ -56,6 +72,20 @@ def user_frame():
     return "<inside glassgrad>"
 
 
+def creation_traceback(limit=8):
+    """The call stack outside glassgrad's own code where an op is being created, outermost first
+    (at most ``limit`` frames), in Python's traceback format; ends with the ``user_frame`` line."""
+    frames = [f for f in traceback.extract_stack()[:-1]
+              if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR)]
+    if not frames:
+        return "<inside glassgrad>"
+    lines = []
+    for frame in frames[-limit:]:
+        lines.append(f'File "{frame.filename}", line {frame.lineno}, in {frame.name}'
+                     + (f"\n    {frame.line.strip()}" if frame.line else ""))
+    return "\n  ".join(lines)
+
+
 def _bad(array):
     return array.dtype.kind in "fc" and not bool(np.isfinite(array).all())
 
@@ -65,7 +95,7 @@ def check_forward(ctx, outs, recorded):
     unless this op runs inside a backward pass, raise on NaN/Inf in its outputs."""
     where = None
     if recorded:
-        where = ctx._trace = user_frame()
+        where = ctx._trace = creation_traceback()
     if state.anomaly is not True:  # "trace" mode, or an op run by a backward formula
         return
     for nr, t in enumerate(outs):
@@ -73,7 +103,7 @@ def check_forward(ctx, outs, recorded):
             name = ctx.name()[:-len("Backward")]
             raise RuntimeError(
                 f"Function '{name}' returned nan/inf values in its output {nr} (forward, shape "
-                f"{tuple(t.shape)}, dtype {t.dtype}).\nIt was called from:\n  {where or user_frame()}\n"
+                f"{tuple(t.shape)}, dtype {t.dtype}).\nIt was called from (innermost last):\n  {where or creation_traceback()}\n"
                 "Check its inputs (e.g. log or sqrt of a negative number, division by zero).")
 
 
@@ -86,5 +116,5 @@ def check_backward(node, results):
             raise RuntimeError(
                 f"Function '{node.name()}' returned nan/inf values in its output {i} (the gradient "
                 f"with respect to its input {i}, shape {tuple(g.shape)}).\nThe forward op was created "
-                f"at:\n  {where}\nCommon causes: the derivative of sqrt or log at 0, or of pow with a "
+                f"at (innermost last):\n  {where}\nCommon causes: the derivative of sqrt or log at 0, or of pow with a "
                 "negative base; clamp the input away from the singular point.")

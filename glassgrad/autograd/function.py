@@ -14,7 +14,7 @@ from ..backend import namespace
 from .grad_mode import state
 from .tensor import Tensor, wrap_array
 
-_CONSTANT, _TENSOR, _OUTPUT = 0, 1, 2
+_CONSTANT, _TENSOR, _OUTPUT, _HOOKED = 0, 1, 2, 3
 _new = object.__new__
 
 
@@ -34,6 +34,10 @@ class Function:
     # arrays (reading ``ctx.saved_arrays``). The engine uses it when no graph of the backward pass
     # is needed (``create_graph=False``): the hot ops skip the per-op overhead of the tensor path.
     raw_backward = None
+    # Optional: ``jvp(ctx, *tangents)``, forward-mode AD (``autograd.forward_ad``): one tangent per
+    # positional input (None where it has none), returns the output tangents J·t. It may read
+    # ``ctx.fw_inputs``, ``ctx.fw_kwargs`` (the forward's arguments) and ``ctx.fw_outputs``.
+    jvp = None
     _trace = None
     _non_diff = ()
 
@@ -83,9 +87,27 @@ class Function:
                         f"inplace operation: output {nr} of {self.name()} is at version {t._version}; "
                         f"expected version {version} instead. Use an out-of-place op or .clone().")
                 out.append(Tensor._make(array, True, self, nr))
+            elif kind == _HOOKED:
+                out.append(self._unpack(*obj))
             else:
                 out.append(obj)
         return tuple(out)
+
+    def _unpack(self, packed, unpack, link):
+        """A tensor saved through ``saved_tensors_hooks``: the unpack hook's result, linked back into
+        the graph where the saved tensor was (an output of this node, or a non-leaf input)."""
+        t = unpack(packed)
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{self.name()}: the unpack hook of saved_tensors_hooks returned "
+                            f"{type(t).__name__}; it must return a Tensor")
+        if link is None or t is link:
+            return t
+        if isinstance(link, Tensor):  # a leaf input: its values from the hook, its gradient to the leaf
+            if link._rg and state.enabled:
+                return _UnpackedLeaf.apply(link, t)
+            return Tensor._make(t.array, link._rg, None, 0)  # (formulas ask whether it needs a grad)
+        rg, grad_fn, nr = link
+        return Tensor._make(t.array, rg, self if grad_fn is None else grad_fn, nr)
 
     @property
     def saved_arrays(self):
@@ -142,6 +164,11 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run the op on ``args`` and record it in the graph when an input needs a gradient."""
+        if _interceptors:
+            for intercept in _interceptors:
+                out = intercept(cls, args, kwargs)
+                if out is not NotImplemented:
+                    return out
         ctx = cls.__new__(cls)
         edges = None
         prev = state.enabled
@@ -185,6 +212,11 @@ class Function:
                         t.grad_fn, t._rg = None, False
             if ctx._saved:
                 ctx._saved = _pack_saved(ctx._saved, outs)
+        if state.fw_level:
+            tangents = [getattr(a, "_fw_tangent", None) if isinstance(a, Tensor) else None for a in args]
+            if any(t is not None for t in tangents):
+                from .forward_ad import propagate
+                propagate(ctx, args, kwargs, outs, tangents)
         if state.anomaly:
             from .anomaly import check_forward
             check_forward(ctx, outs, node is not None)
@@ -208,6 +240,9 @@ def _share_versions(outs, args):
 
 
 _recorders = []
+# Callables ``(op_class, args, kwargs) -> outputs or NotImplemented`` that may run an op in place of
+# ``apply`` (vmap's batching rules); empty outside those transforms.
+_interceptors = []
 
 
 class record_ops:
@@ -252,7 +287,49 @@ def _pack_saved(items, outs):
                     break
             else:
                 packed.append([_CONSTANT, wrap_array(item), 0, None])
+    hooks = state.saved_hooks
+    if hooks is not None:
+        _apply_pack_hook(packed, hooks)
     return packed
+
+
+class _UnpackedLeaf(Function):
+    """y = the values an unpack hook returned for a saved leaf;  d leaf = dy (as PyTorch, the
+    unpacked tensor keeps the autograd identity of the tensor that was saved)"""
+
+    @staticmethod
+    def forward(ctx, leaf, values):
+        return values.array
+
+    @staticmethod
+    def backward(ctx, dy):
+        return dy, None
+
+
+def _apply_pack_hook(packed, hooks):
+    """Pass every saved tensor through the active ``saved_tensors_hooks`` pack hook (inputs,
+    outputs and saved intermediates alike); backward gets them back through the unpack hook."""
+    pack, unpack = hooks
+    for entry in packed:
+        kind, obj = entry[0], entry[1]
+        if kind == _TENSOR:
+            value = entry[3]
+            link = obj if value is None else (value[1], value[2], value[3])
+            tensor = obj if value is None else Tensor._make(*value)
+        elif kind == _OUTPUT:
+            nr, array, ref = obj
+            tensor = ref() if ref is not None else None
+            tensor = tensor if tensor is not None else wrap_array(array)
+            link = (True, None, nr)
+        elif kind == _CONSTANT and isinstance(obj, Tensor):
+            tensor, link = obj, None
+        else:
+            continue
+        state.saved_hooks = None  # the pack hook's own ops save nothing through it
+        try:
+            entry[:] = [_HOOKED, (pack(tensor), unpack, link), 0, None]
+        finally:
+            state.saved_hooks = hooks
 
 
 class _RemovableHook:

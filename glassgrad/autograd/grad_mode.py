@@ -10,6 +10,9 @@ class _State(threading.local):
     def __init__(self):
         self.enabled = True      # record the graph?
         self.anomaly = False     # detect_anomaly active?
+        self.fw_level = 0        # forward-mode AD: the active dual level (0: none)
+        self.saved_hooks = None  # (pack_hook, unpack_hook) of the innermost saved_tensors_hooks
+        self.hooks_disabled = None  # the message of an active disable_saved_tensors_hooks
 
 
 state = _State()

@@ -1,7 +1,7 @@
 """``gradcheck`` and ``gradgradcheck``: backward against central finite differences (float64)."""
 import numpy as np
 
-from .functional import grad
+from .gradients import grad
 from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor
 

@@ -44,7 +44,7 @@ class Tensor:
     # _vc is the version counter, a one-item list shared by a tensor, its views and detach() (as in
     # PyTorch): an in-place change through any of them is seen by a backward that saved another
     __slots__ = ("array", "_rg", "grad", "grad_fn", "_output_nr", "_vc", "_hooks",
-                 "_retains_grad", "_post_acc_hooks", "__weakref__")
+                 "_retains_grad", "_post_acc_hooks", "_fw_tangent", "__weakref__")
     __array_priority__ = 1000  # so that ndarray <op> Tensor defers to Tensor's reflected ops
 
     def __init__(self, data, requires_grad=False, dtype=None):

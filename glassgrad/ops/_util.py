@@ -157,3 +157,26 @@ def as_tensor(x, like=None):
         return wrap_array(np.asarray(x, dtype=promote_types(like.array, x)))
     return Tensor(x)
 
+
+
+# ---- forward-mode AD (``Function.jvp``) ---------------------------------------------------------
+def _differentiable(x):
+    return isinstance(x, Tensor) and x.array.dtype.kind in "fc"
+
+
+def linear_jvp(ctx, *tangents):
+    """The ``jvp`` of an op that is linear in its floating tensor inputs (sum, reshape, cat,
+    indexing...): the op itself run on the tangents (zeros for an input without one); every other
+    argument passes through unchanged."""
+    args = [(t if t is not None else wrap_array(np.zeros_like(a.array))) if _differentiable(a) else a
+            for a, t in zip(ctx.fw_inputs, tangents)]
+    return type(ctx).apply(*args, **ctx.fw_kwargs)
+
+
+def add_tangents(*terms):
+    """The sum of the tangent terms that are not None (None when all are)."""
+    out = None
+    for t in terms:
+        if t is not None:
+            out = t if out is None else out + t
+    return out

@@ -14,7 +14,7 @@ from .. import backend, parallel
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, wrap_array
 from ._gelu_float32 import erf_float32, gelu_float32, gelu_grad_float32
-from ._util import raw_grad_to, array_of, binary_arrays, broadcast_shapes, grad_for, grad_meta, grad_to, promote_types
+from ._util import add_tangents, linear_jvp, raw_grad_to, array_of, binary_arrays, broadcast_shapes, grad_for, grad_meta, grad_to, promote_types
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "remainder",
            "floor_divide", "pow", "neg",
@@ -60,6 +60,10 @@ class Add(Function):
         return _binary_forward("add", np.add, x, y)
 
     @staticmethod
+    def jvp(ctx, tx, ty):
+        return add_tangents(tx, ty)
+
+    @staticmethod
     def backward(ctx, dz):
         mx, my = ctx.meta
         return grad_to(dz, mx), grad_to(dz, my)
@@ -83,6 +87,10 @@ class Sub(Function):
         return _binary_forward("sub", np.subtract, a, b)
 
     @staticmethod
+    def jvp(ctx, tx, ty):
+        return add_tangents(tx, -ty if ty is not None else None)
+
+    @staticmethod
     def backward(ctx, dz):
         mx, my = ctx.meta
         return grad_to(dz, mx), grad_to(-dz, my) if my is not None else None
@@ -101,6 +109,11 @@ class Mul(Function):
         ctx.save_for_backward(x if _needs(y) else None, y if _needs(x) else None)
         ctx.meta = (grad_meta(x), grad_meta(y))
         return _binary_forward("mul", np.multiply, x, y)
+
+    @staticmethod
+    def jvp(ctx, tx, ty):
+        x, y = ctx.fw_inputs
+        return add_tangents(tx * y if tx is not None else None, x * ty if ty is not None else None)
 
     @staticmethod
     def backward(ctx, dz):
@@ -142,6 +155,11 @@ class Div(Function):
             except ValueError:
                 _shapes_error("div", a, b)
                 raise
+
+    @staticmethod
+    def jvp(ctx, tx, ty):
+        (x, y), (z,) = ctx.fw_inputs, ctx.fw_outputs
+        return add_tangents(tx / y if tx is not None else None, -ty * z / y if ty is not None else None)
 
     @staticmethod
     def backward(ctx, dz):
@@ -256,6 +274,13 @@ class Pow(Function):
         return z
 
     @staticmethod
+    def jvp(ctx, tx, ty):
+        (x, y), (z,) = ctx.fw_inputs, ctx.fw_outputs
+        dx = tx * y * x ** (y - 1) if tx is not None and not (type(y) in (int, float) and y == 0) else None
+        dy = ty * z * (log(x) if isinstance(x, Tensor) else float(np.log(x))) if ty is not None else None
+        return add_tangents(dx, dy)
+
+    @staticmethod
     def backward(ctx, dz):
         x, y, z = ctx.saved_tensors
         dx = dy = None
@@ -306,6 +331,13 @@ class _MaxMin(Function):
         return z
 
     @staticmethod
+    def jvp(ctx, tx, ty):
+        a, b = binary_arrays(*ctx.fw_inputs)
+        dtype = ctx.fw_outputs[0].dtype
+        wx = wrap_array(np.where(a == b, 0.5, np.where(ctx.beaten(a, b), 0.0, 1.0)).astype(dtype))
+        return add_tangents(tx * wx if tx is not None else None, ty * (1 - wx) if ty is not None else None)
+
+    @staticmethod
     def backward(ctx, dz):
         wx, wy, _, _ = ctx.saved_tensors
         mx, my = ctx.meta
@@ -346,6 +378,8 @@ class Where(Function):
         except ValueError:
             _shapes_error("where", c, a, b)
             raise
+
+    jvp = linear_jvp
 
     @staticmethod
     def backward(ctx, dz):
@@ -430,6 +464,10 @@ class _Unary(Function):
             y = np.asarray(ctx.f(a, **params))
         ctx.save_for_backward(x if "x" in ctx.saves else None, y if "y" in ctx.saves else None)
         return y
+
+    @staticmethod
+    def jvp(ctx, tx, *_):  # element-wise: the Jacobian is diagonal, so J·t is the backward formula at t
+        return ctx.df(ctx.fw_inputs[0], ctx.fw_outputs[0], tx, **ctx.params)
 
     @staticmethod
     def backward(ctx, dy):
@@ -959,6 +997,8 @@ class Cast(Function):
     def forward(ctx, x, dtype):
         ctx.dtype = x.array.dtype
         return x.array.astype(dtype)
+
+    jvp = linear_jvp
 
     @staticmethod
     def backward(ctx, dy):

@@ -21,7 +21,7 @@ from .. import backend
 from ..autograd.function import Function
 from ..autograd.grad_mode import state
 from ..autograd.tensor import Tensor, wrap_array
-from ._util import array_of, grad_meta, grad_to, normalize_dim
+from ._util import array_of, linear_jvp, grad_meta, grad_to, normalize_dim
 
 __all__ = ["gather", "scatter", "scatter_add", "index_select", "index_add", "index_fill", "index_put",
            "masked_fill", "masked_select", "take_along_dim", "nonzero", "argwhere", "one_hot"]
@@ -192,6 +192,8 @@ def _as_array_result(a, like):
 class Index(Function):
     """y = x[key];  dx = zeros shaped like x with dy added at key (repeated positions add up)"""
 
+    jvp = linear_jvp  # linear in x: the tangent goes through the op itself
+
     @staticmethod
     def forward(ctx, x, key):
         a = x.array
@@ -234,6 +236,13 @@ class IndexScatter(Function):
 class IndexPut(Function):
     """y = x with y[key] = v (accumulate: y[key] += v, repeated positions adding up);
     dx = dy with zeros at key (accumulate: dy),  dv = dy[key] summed to v's shape"""
+
+    @staticmethod
+    def jvp(ctx, tx, tv, *_):  # linear in (x, v); a Python number v is a constant
+        x, v = ctx.fw_inputs[:2]
+        tx = tx if tx is not None else wrap_array(backend.namespace(x.array).zeros_like(x.array))
+        tv = tv if tv is not None else 0.0
+        return IndexPut.apply(tx, tv, *ctx.fw_inputs[2:], **ctx.fw_kwargs)
 
     @staticmethod
     def forward(ctx, x, value, key, accumulate=False, op="index_put"):

@@ -11,7 +11,7 @@ import numpy as np
 from .. import backend, parallel
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, wrap_array
-from ._util import sum_to
+from ._util import add_tangents, sum_to
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "inner", "outer", "einsum"]
 
@@ -55,6 +55,11 @@ class MatMul(Function):
                                "match or be 1, aligned from the right)") from None
         ctx.save_for_backward(x, y)
         return parallel.matmul(a, b)
+
+    @staticmethod
+    def jvp(ctx, tx, ty):
+        x, y = ctx.fw_inputs
+        return add_tangents(tx @ y if tx is not None else None, x @ ty if ty is not None else None)
 
     @staticmethod
     def backward(ctx, dz):

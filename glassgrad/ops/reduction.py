@@ -13,7 +13,7 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, wrap_array
-from ._util import normalize_dims
+from ._util import linear_jvp, normalize_dims
 from .elementwise import _sign, _zeros_like, exp, where
 
 __all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "max", "min", "amax", "amin", "argmax",
@@ -72,6 +72,12 @@ def _nonempty(a, dims, op, all_dims):
             raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
 
 
+def _differentiated(x):
+    """True when a gradient or a forward-mode tangent will flow through ``x`` (then the selecting
+    reductions build their mask)."""
+    return x.requires_grad or getattr(x, "_fw_tangent", None) is not None
+
+
 def _check_tensor(x, op):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): argument 'input' must be a Tensor, not {type(x).__name__}")
@@ -80,6 +86,12 @@ def _check_tensor(x, op):
 class _Masked(Function):
     """y = a value selected from x over dims;  dx = dy broadcast back, times a constant mask that
     holds each element's share of the gradient (1 for the selected one, 1/k among k ties)"""
+
+    @staticmethod
+    def jvp(ctx, tx, *_):  # the selected elements' tangents, weighted as the gradient is split
+        mask = ctx.fw_inputs[2]
+        mask = mask if isinstance(mask, Tensor) else wrap_array(mask)
+        return (tx * mask).sum(dim=ctx.dims, keepdim=ctx.keepdim)
 
     @staticmethod
     def forward(ctx, x, values, mask, dims, keepdim, saves_output=True):
@@ -119,6 +131,8 @@ def _raw_unsqueeze_reduced(g, shape, dims, keepdim):
 class Sum(Function):
     """y = Σ x over dims;  dx = dy broadcast back to x's shape"""
 
+    jvp = linear_jvp  # linear in x: the tangent goes through the op itself
+
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False, dtype=None):
         a = x.array
@@ -149,6 +163,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 class Mean(Function):
     """y = Σ x / n over dims;  dx = dy / n broadcast back"""
+
+    jvp = linear_jvp  # linear in x: the tangent goes through the op itself
 
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False):
@@ -213,6 +229,12 @@ def _var_backward(dy, x, ctx):
 
 class Var(Function):
     """y = Σ (x - x̄)² / (n - c) over dims;  dx = dy · 2(x - x̄) / (n - c)"""
+
+    @staticmethod
+    def jvp(ctx, tx, *_):  # Σ 2(x - x̄)(t - t̄)/(n - c) = Σ 2(x - x̄) t/(n - c), as Σ (x - x̄) = 0
+        x = ctx.fw_inputs[0]
+        centered = x - x.mean(dim=ctx.dims, keepdim=True)
+        return (2.0 / ctx.divisor if ctx.divisor else float("inf")) * (centered * tx).sum(dim=ctx.dims, keepdim=ctx.keepdim)
     op = "var"
 
     @staticmethod
@@ -228,6 +250,10 @@ class Var(Function):
 
 class Std(Function):
     """y = √var(x);  dx = dy / (2y) · 2(x - x̄) / (n - c)"""
+
+    @staticmethod
+    def jvp(ctx, tx, *_):  # d√v = dv / (2√v)
+        return Var.jvp(ctx, tx) / (2 * ctx.fw_outputs[0])
     op = "std"
 
     @staticmethod
@@ -292,7 +318,7 @@ def _extreme(op, input, dim, keepdim, other, arg, pick):
         _nonempty(a, (), op, True)
         with np.errstate(invalid="ignore"):
             value = np.asarray(pick(a))
-        mask = _tie_mask(a, value, tuple(range(a.ndim))) if a.dtype.kind == "f" and input.requires_grad else None
+        mask = _tie_mask(a, value, tuple(range(a.ndim))) if a.dtype.kind == "f" and _differentiated(input) else None
         return _NODES[op].apply(input, value, mask, tuple(range(a.ndim)), False)
     d = _one_dim(dim, a.ndim, op)
     _nonempty(a, (d,) if a.ndim else (), op, False)
@@ -300,7 +326,7 @@ def _extreme(op, input, dim, keepdim, other, arg, pick):
     idx = np.expand_dims(arg(a1, axis=d), d)
     values = np.take_along_axis(a1, idx, axis=d)
     mask = None
-    if a.dtype.kind == "f" and input.requires_grad:
+    if a.dtype.kind == "f" and _differentiated(input):
         mask = np.zeros(a1.shape, a.dtype)
         np.put_along_axis(mask, idx, 1, axis=d)
         mask = mask.reshape(a.shape)
@@ -348,7 +374,7 @@ def _amax_amin(op, input, dim, keepdim, pick):
     _nonempty(a, dims, op, False)
     with np.errstate(invalid="ignore"):
         kept = np.asarray(pick(a, axis=dims, keepdims=True))
-    mask = _tie_mask(a, kept, dims, nan_equal=False) if a.dtype.kind == "f" and input.requires_grad else None
+    mask = _tie_mask(a, kept, dims, nan_equal=False) if a.dtype.kind == "f" and _differentiated(input) else None
     values = kept if keepdim or a.ndim == 0 else kept.reshape([n for i, n in enumerate(kept.shape) if i not in dims])
     return _NODES[op].apply(input, values, mask, dims, keepdim)
 
@@ -479,6 +505,11 @@ class LogSumExp(Function):
     """y = log Σ eˣ over dims (the max is taken out first);  dx = dy · e^(x - y)"""
 
     @staticmethod
+    def jvp(ctx, tx, *_):  # Σ t·softmax(x) over dims
+        x, y = ctx.fw_inputs[0], _unsqueeze_reduced(ctx.fw_outputs[0], ctx.shape, ctx.dims, ctx.keepdim)
+        return (tx * exp(x - y)).sum(dim=ctx.dims, keepdim=ctx.keepdim)
+
+    @staticmethod
     def forward(ctx, x, dims, keepdim):
         a = _wide(x.array)
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
@@ -509,6 +540,11 @@ class Softmax(Function):
     """y = eˣ / Σ eˣ along dim;  dx = y · (dy - Σ dy·y)"""
 
     @staticmethod
+    def jvp(ctx, tx, *_):  # the Jacobian is symmetric: J·t is the backward formula at t
+        y = ctx.fw_outputs[0]
+        return y * (tx - (tx * y).sum(dim=ctx.dim, keepdim=True))
+
+    @staticmethod
     def forward(ctx, x, dim):
         a = _wide(x.array)
         with np.errstate(invalid="ignore"):
@@ -526,6 +562,11 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """y = x - log Σ eˣ along dim;  dx = dy - eʸ · Σ dy"""
+
+    @staticmethod
+    def jvp(ctx, tx, *_):
+        y = ctx.fw_outputs[0]
+        return tx - (tx * exp(y)).sum(dim=ctx.dim, keepdim=True)
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -646,6 +687,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 # ---- cumsum ------------------------------------------------------------------------------------
 class Cumsum(Function):
     """yᵢ = Σ_{j≤i} xⱼ along dim;  dx = the reversed cumulative sum of dy"""
+
+    jvp = linear_jvp  # linear in x: the tangent goes through the op itself
 
     @staticmethod
     def forward(ctx, x, dim, reverse=False, dtype=None):

@@ -9,7 +9,7 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, wrap_array
-from ._util import normalize_dim, normalize_dims, promote_types, sum_to
+from ._util import linear_jvp, normalize_dim, normalize_dims, promote_types, sum_to
 
 __all__ = ["reshape", "view", "flatten", "unflatten", "expand", "expand_as", "broadcast_to", "permute",
            "transpose", "swapaxes", "swapdims", "t", "movedim", "moveaxis", "unsqueeze", "squeeze", "cat",
@@ -65,6 +65,8 @@ def _infer_shape(op, shape, size, in_shape):
 
 class Reshape(Function):
     """y = x viewed with a new shape;  dx = dy reshaped back"""
+
+    jvp = linear_jvp  # linear in x: the tangent goes through the op itself
 
     @staticmethod
     def forward(ctx, x, shape, op="reshape"):
@@ -157,6 +159,8 @@ def squeeze(x, dim=None):
 class Expand(Function):
     """y = x broadcast to a larger shape;  dx = dy summed over the broadcast axes"""
 
+    jvp = linear_jvp  # linear in x: the tangent goes through the op itself
+
     @staticmethod
     def forward(ctx, x, shape):
         a = x.array
@@ -206,6 +210,8 @@ def broadcast_to(x, shape):
 # ---- reordering dimensions ---------------------------------------------------------------------
 class Permute(Function):
     """y = x with its axes reordered;  dx = dy with the inverse order"""
+
+    jvp = linear_jvp  # linear in x: the tangent goes through the op itself
 
     @staticmethod
     def forward(ctx, x, dims):
@@ -308,6 +314,8 @@ def _result_dtype(arrays):
 class Cat(Function):
     """y = [x₀, x₁, ...] joined along dim;  dxᵢ = the matching slice of dy (split back)"""
 
+    jvp = linear_jvp  # linear in x: the tangent goes through the op itself
+
     @staticmethod
     def forward(ctx, *xs, dim=0):
         arrays = [x.array for x in xs]
@@ -382,6 +390,8 @@ def stack(tensors, dim=0):
 class Split(Function):
     """(y₀, y₁, ...) = consecutive slices of x along dim;  dx = cat(dy₀, dy₁, ...)"""
 
+    jvp = linear_jvp  # linear in x: the tangent goes through the op itself
+
     @staticmethod
     def forward(ctx, x, sizes, dim):
         a = x.array
@@ -431,6 +441,8 @@ def chunk(x, chunks, dim=0):
 class Unbind(Function):
     """(y₀, y₁, ...) = the slices x[..., i, ...] along dim;  dx = stack(dy₀, dy₁, ...)"""
 
+    jvp = linear_jvp  # linear in x: the tangent goes through the op itself
+
     @staticmethod
     def forward(ctx, x, dim):
         a = x.array
@@ -453,6 +465,10 @@ def unbind(x, dim=0):
 class ConstantPad(Function):
     """y = x with ``pads[d] = (before, after)`` elements of ``value`` added along each dim (negative
     amounts crop);  dx = dy with the pads negated (the padding cropped off, the cropped part zero)"""
+
+    @staticmethod
+    def jvp(ctx, tx, *_):  # padded with zeros: the pad value is a constant
+        return ConstantPad.apply(tx, ctx.fw_inputs[1], 0)
 
     @staticmethod
     def forward(ctx, x, pads, value=0):
@@ -577,6 +593,8 @@ def _pad_dim(x, d, lo, hi, mode, in_shape):
 class Flip(Function):
     """y = x reversed along dims;  dx = dy reversed along the same dims"""
 
+    jvp = linear_jvp  # linear in x: the tangent goes through the op itself
+
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
@@ -595,6 +613,8 @@ def flip(x, *dims):
 
 class Roll(Function):
     """y = x shifted cyclically by ``shifts`` along ``dims``;  dx = dy shifted back"""
+
+    jvp = linear_jvp  # linear in x: the tangent goes through the op itself
 
     @staticmethod
     def forward(ctx, x, shifts, dims):
@@ -652,6 +672,8 @@ class Tri(Function):
     """y = x with the elements above (tril) or below (triu) the ``diagonal``-th diagonal zeroed;
     dx = dy masked the same way"""
 
+    jvp = linear_jvp  # linear in x: the tangent goes through the op itself
+
     @staticmethod
     def forward(ctx, x, diagonal, upper):
         ctx.diagonal, ctx.upper = diagonal, upper
@@ -683,6 +705,8 @@ triu = _tri("triu", True)
 # ---- copies ------------------------------------------------------------------------------------
 class Copy(Function):
     """y = a fresh copy of x;  dx = dy"""
+
+    jvp = linear_jvp  # linear in x: the tangent goes through the op itself
 
     @staticmethod
     def forward(ctx, x):

@@ -67,7 +67,7 @@ def _to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
         else:
             dtype = a
     out = self
-    if dtype is not None and np.dtype(dtype) != self.array.dtype:
+    if dtype is not None and np.dtype(dtype) != self.dtype:
         out = elementwise.Cast.apply(out, np.dtype(dtype))
     if device is not None:
         from .. import backend

@@ -41,13 +41,13 @@ def ntuple(value, n, name, op):
 
 
 def _check_float(op, *tensors):
-    dtypes = {t.array.dtype for t in tensors if t is not None}
+    dtypes = {t.dtype for t in tensors if t is not None}
     if len(dtypes) > 1:
-        names = ", ".join(str(t.array.dtype) for t in tensors if t is not None)
+        names = ", ".join(str(t.dtype) for t in tensors if t is not None)
         raise RuntimeError(f"{op}: input, weight and bias must have the same dtype, got {names}; "
                            "convert them first (e.g. x.float() or model.double())")
     if dtypes and dtypes.pop().kind != "f":
-        raise RuntimeError(f"{op}: expected floating point tensors, got {tensors[0].array.dtype}; use x.float()")
+        raise RuntimeError(f"{op}: expected floating point tensors, got {tensors[0].dtype}; use x.float()")
 
 
 class _Geometry:

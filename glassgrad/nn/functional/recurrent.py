@@ -30,7 +30,7 @@ import numpy as np
 
 from ... import parallel
 from ...autograd.function import Function
-from ...autograd.functional import grad as _grad
+from ...autograd.gradients import grad as _grad
 from ...autograd.grad_mode import enable_grad
 from ...ops.shape import cat
 from .linear import linear
