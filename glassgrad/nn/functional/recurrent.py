@@ -112,9 +112,6 @@ def _for_rows(bs, flops, fn):
     v = os.environ.get("GG_LSTM_MODE", "split")
     if v == "split":
         parallel.parallel_for(bs, fn, flops=flops)
-    elif v == "blas":
-        with parallel.blas_threads():
-            fn(0, bs)
     else:
         fn(0, bs)
 
