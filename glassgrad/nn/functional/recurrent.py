@@ -108,12 +108,7 @@ def _for_rows(bs, flops, fn):
     """``fn(a, b)`` over the rows of one time step, split over glassgrad's threads when the step's
     GEMM is big enough (rows are independent within a step: one hand-off per step, GEMM and gates
     together)."""
-    import os
-    v = os.environ.get("GG_LSTM_MODE", "split")
-    if v == "split":
-        parallel.parallel_for(bs, fn, flops=flops)
-    else:
-        fn(0, bs)
+    parallel.parallel_for(bs, fn, flops=flops)
 
 
 # ---- RNN (tanh / relu) -------------------------------------------------------------------------
