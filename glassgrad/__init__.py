@@ -51,5 +51,7 @@ from . import func  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401
 from .dlpack import from_dlpack  # noqa: E402,F401
 from . import distributed, onnx  # noqa: E402,F401  (onnx and mpi4py are imported only when used)
+from . import utils  # noqa: E402,F401  (torch.utils.data's path)
+from .io.serialization import load, save  # noqa: E402,F401  (safetensors underneath, never pickle)
 
 __version__ = "0.1.0"

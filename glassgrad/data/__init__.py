@@ -5,7 +5,8 @@ scikit-learn's digits). PyTorch's
 from . import transforms  # noqa: F401
 from .cifar import read_cifar10_batch  # noqa: F401
 from .dataloader import DataLoader, default_collate  # noqa: F401
-from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split  # noqa: F401
+from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset,  # noqa: F401
+                      random_split)
 from .datasets import CIFAR10, MNIST, ArrayDataset, CSVDataset, FashionMNIST, load_digits  # noqa: F401
 from .distributed import DistributedSampler  # noqa: F401
 from .download import DownloadError, download_url  # noqa: F401

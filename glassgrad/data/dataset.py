@@ -1,5 +1,5 @@
-"""Datasets: the map-style ``Dataset`` protocol, ``TensorDataset``, ``Subset``, ``ConcatDataset`` and
-``random_split`` (``torch.utils.data``)."""
+"""Datasets: the map-style ``Dataset`` protocol, ``IterableDataset`` and ``ChainDataset`` (streams),
+``TensorDataset``, ``Subset``, ``ConcatDataset`` and ``random_split`` (``torch.utils.data``)."""
 import bisect
 import math
 
@@ -8,7 +8,8 @@ import numpy as np
 from ..autograd.tensor import Tensor, wrap_array
 from ..random import default_generator
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
+__all__ = ["Dataset", "IterableDataset", "ChainDataset", "TensorDataset", "Subset", "ConcatDataset",
+           "random_split"]
 
 
 class Dataset:
@@ -40,6 +41,36 @@ class IterableDataset(Dataset):
     def __getitem__(self, index):
         raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it instead of indexing")
 
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Several IterableDatasets one after the other, as one stream (chained lazily: each is
+    iterated only when the previous one is exhausted). ``len`` is the sum of their lengths.
+
+    Args:
+        datasets: the IterableDatasets, in order.
+    """
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for i, d in enumerate(self.datasets):
+            if not isinstance(d, IterableDataset):
+                raise TypeError(f"ChainDataset only supports IterableDataset, but dataset {i} is a "
+                                f"{type(d).__name__}; use ConcatDataset for map-style datasets")
+            yield from d
+
+    def __len__(self):
+        total = 0
+        for i, d in enumerate(self.datasets):
+            if not isinstance(d, IterableDataset):
+                raise TypeError(f"ChainDataset only supports IterableDataset, but dataset {i} is a "
+                                f"{type(d).__name__}; use ConcatDataset for map-style datasets")
+            total += len(d)
+        return total
 
 
 class TensorDataset(Dataset):

@@ -11,6 +11,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..backend import get_default_dtype
 from ..autograd.tensor import Tensor, wrap_array
 
 __all__ = ["Optimizer", "required"]
@@ -204,6 +205,12 @@ class Optimizer:
     def _new_step():
         return wrap_array(np.zeros((), np.float32))
 
+    @staticmethod
+    def _scalar_state(value):
+        """A 0-d state entry (NAdam's mu_product, ASGD's eta and mu) in PyTorch's scalar dtype:
+        float64 when the default dtype is float64, else float32."""
+        return wrap_array(np.array(value, scalar_dtype()))
+
     # ---- state dict ----------------------------------------------------------------------------
     def state_dict(self):
         """The optimizer's state in PyTorch's layout:
@@ -271,6 +278,11 @@ class Optimizer:
         self.state = new_state
         for group in self.param_groups:  # state that exists before the first step (Adagrad)
             self._init_group_state(group)
+
+
+def scalar_dtype():
+    """The dtype PyTorch keeps 0-d optimizer state in (its ``_get_scalar_dtype``)."""
+    return np.float64 if np.dtype(get_default_dtype()) == np.float64 else np.float32
 
 
 def _copy_value(v):
