@@ -71,11 +71,7 @@ class Adam(Optimizer):
                 d = self._direction(a, g, wd, group["maximize"])
             m, v = state["exp_avg"].array, state["exp_avg_sq"].array
             tmp, tmp2 = self._scratch(a), self._scratch(a, 1)
-            self._lerp_(m, d, 1 - beta1, tmp)
-            v *= beta2
-            np.multiply(d, 1 - beta2, out=tmp)
-            tmp *= d
-            v += tmp
+            self._adam_moments_(m, v, d, beta1, beta2, tmp)
             if amsgrad:
                 if "max_exp_avg_sq" not in state:
                     state["max_exp_avg_sq"] = self._zeros(p)

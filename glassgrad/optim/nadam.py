@@ -65,11 +65,7 @@ class NAdam(Optimizer):
             mu_product_next = mu_product * mu_next
             m, v = state["exp_avg"].array, state["exp_avg_sq"].array
             tmp, den = self._scratch(a), self._scratch(a, 1)
-            self._lerp_(m, d, 1 - beta1, tmp)
-            v *= beta2
-            np.multiply(d, 1 - beta2, out=tmp)
-            tmp *= d
-            v += tmp
+            self._adam_moments_(m, v, d, beta1, beta2, tmp)
             np.divide(v, 1 - beta2 ** step, out=den)
             np.sqrt(den, out=den)
             den += eps

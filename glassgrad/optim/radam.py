@@ -55,11 +55,7 @@ class RAdam(Optimizer):
                 d = self._direction(a, g, wd, group["maximize"])
             m, v = state["exp_avg"].array, state["exp_avg_sq"].array
             tmp, upd = self._scratch(a), self._scratch(a, 1)
-            self._lerp_(m, d, 1 - beta1, tmp)
-            v *= beta2
-            np.multiply(d, 1 - beta2, out=tmp)
-            tmp *= d
-            v += tmp
+            self._adam_moments_(m, v, d, beta1, beta2, tmp)
             bias_correction1 = 1 - beta1 ** step
             bias_correction2 = 1 - beta2 ** step
             np.divide(m, bias_correction1, out=upd)
