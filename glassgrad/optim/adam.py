@@ -64,11 +64,7 @@ class Adam(Optimizer):
                     a, g, state["exp_avg"].array, state["exp_avg_sq"].array, 1 - lr * wd if decoupled else 1.0,
                     0.0 if decoupled else wd, beta1, beta2, step_size, bias_correction2_sqrt, eps):
                 continue
-            if decoupled and wd:
-                a *= 1 - lr * wd
-                d = self._direction(a, g, 0, group["maximize"])
-            else:
-                d = self._direction(a, g, wd, group["maximize"])
+            d = self._decayed_direction(a, g, lr, wd, decoupled, group["maximize"])
             m, v = state["exp_avg"].array, state["exp_avg_sq"].array
             tmp, tmp2 = self._scratch(a), self._scratch(a, 1)
             self._adam_moments_(m, v, d, beta1, beta2, tmp)

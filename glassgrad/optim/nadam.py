@@ -52,11 +52,7 @@ class NAdam(Optimizer):
                 state["exp_avg"] = self._zeros(p)
                 state["exp_avg_sq"] = self._zeros(p)
             step = self._step_count(state)
-            if decoupled and wd:
-                a *= 1 - lr * wd
-                d = self._direction(a, g, 0, group["maximize"])
-            else:
-                d = self._direction(a, g, wd, group["maximize"])
+            d = self._decayed_direction(a, g, lr, wd, decoupled, group["maximize"])
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
             mp = state["mu_product"].array
