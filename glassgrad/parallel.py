@@ -5,10 +5,11 @@ must be worth the ~20 µs of handing it over.
 
 The BLAS's threads. OpenBLAS wakes its threads for every GEMM and then keeps them spinning for a
 while, on the very cores that glassgrad's chunks need (W_CNN's step took 50 ms with them spinning,
-36 ms without). So while glassgrad has more than one thread, it holds the process's OpenBLAS to one
-thread (as ``torch.set_num_threads`` sets MKL's) and splits big GEMMs itself, each chunk a
-single-threaded BLAS call; with one thread (``set_num_threads(1)``, ``GLASSGRAD_NUM_THREADS=1``) the
-BLAS gets its own threads back and runs every GEMM whole.
+36 ms without), and spinning threads collapse when other processes want the cores (W_LSTM's step:
+2 s instead of 0.2 s on a loaded 2-core machine). So glassgrad holds the process's OpenBLAS to one
+thread, as ``torch.set_num_threads`` sets MKL's, and splits big GEMMs itself over its own threads,
+each chunk a single-threaded BLAS call; with one thread (``set_num_threads(1)``,
+``GLASSGRAD_NUM_THREADS=1``) everything, GEMMs included, runs in the calling thread.
 
 Results never depend on what ran before. OpenBLAS's threaded, single-threaded and chunked GEMMs
 round differently, so the choice is made from the thread setting alone, at import and in
@@ -54,8 +55,8 @@ def _openblas_threads():
 
 
 _blas = _openblas_threads()
-_blas_threads_at_import = _blas[1]() if _blas is not None else 1
-_blas_held = False
+if _blas is not None:
+    _blas[0](1)
 
 
 # ---- the pool ----------------------------------------------------------------------------------
@@ -80,29 +81,14 @@ def get_num_threads():
 
 
 def set_num_threads(n):
-    """Use ``n`` threads in glassgrad's kernels. With ``n > 1`` the BLAS is held to one thread and
-    glassgrad splits big GEMMs; with ``n == 1`` the BLAS gets back the threads it had at import and
-    runs GEMMs whole (see the module's docstring)."""
+    """Use ``n`` threads in glassgrad's kernels (big GEMMs included: the BLAS itself stays on one
+    thread, see the module's docstring)."""
     global _num_threads, _pool
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
     if _pool is not None:
         _pool.shutdown()
     _num_threads, _pool = n, None
-    _set_blas_policy()
-
-
-def _set_blas_policy():
-    """Hold the BLAS to one thread exactly when glassgrad has threads of its own (a function of the
-    thread setting only: the GEMM path must not depend on what ran before)."""
-    global _blas_held
-    hold = _num_threads > 1 and _blas is not None
-    if hold != _blas_held:
-        _blas[0](1 if hold else _blas_threads_at_import)
-        _blas_held = hold
-
-
-_set_blas_policy()
 
 
 def _reset_after_fork():
@@ -232,11 +218,12 @@ def matmul(a, b, out=None):
     """``np.matmul(a, b)`` split into chunks: over the rows of ``a`` (or the columns of ``b`` when
     there are more of them) when ``a`` is 2-D (or when ``b`` is, with ``a``'s leading dims folded
     into rows), else over the leading batch dim. One ``matmul`` call for small products, vectors,
-    arrays that are not NumPy's, and when the BLAS threads its GEMMs itself (one glassgrad thread).
+    arrays that are not NumPy's, with one glassgrad thread, and when the BLAS is not OpenBLAS (it
+    threads its GEMMs itself).
     Which of these paths a product takes depends only on the shapes and the thread setting."""
     if type(a) is not np.ndarray or type(b) is not np.ndarray:
         return namespace(a).matmul(a, b, out=out)
-    if not _blas_held:
+    if _num_threads == 1:
         return np.matmul(a, b, out=out)
     if a.ndim < 2 or b.ndim < 2 \
             or max(a.size * b.shape[-1], b.size * a.shape[-2]) < MIN_FLOPS:  # (half the flops: 2 chunks' worth)

@@ -84,3 +84,13 @@ def test_bench_json(tmp_path, capsys):
     assert set(row) == {"glassgrad_ms", "torch_ms", "ratio", "glassgrad_peak_rss_mb", "torch_peak_rss_mb"}
     assert row["ratio"] == pytest.approx(row["glassgrad_ms"] / row["torch_ms"])
     assert "W_TINY" in capsys.readouterr().out
+
+
+def test_table_columns_stay_apart_for_big_figures():
+    from glassgrad.bench.command import HEADER, _row
+    r = {"glassgrad_ms": 64.045, "torch_ms": 2862.1, "ratio": 0.17, "gemm_lower_bound_ms": 1395.959,
+         "glassgrad_peak_rss_mb": 76.0, "torch_peak_rss_mb": 366.0, "glassgrad_tokens_per_s": 18312.0,
+         "torch_tokens_per_s": 716.0}
+    line = _row("W_CNN", r)
+    assert line.split() == ["W_CNN", "64.045", "2862.100", "0.17", "1395.959", "76", "366", "18312", "716"]
+    assert len(line) == len(HEADER)

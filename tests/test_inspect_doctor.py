@@ -85,6 +85,34 @@ def test_docs_list_every_kind_and_threshold():
     text = open(os.path.join(os.path.dirname(__file__), "..", "docs", "inspect.md")).read()
     for kind in gi.KINDS:
         assert f"| `{kind}` |" in text
-    documented = {n for n in dir(thresholds) if n.isupper() and n not in ("HIST_BINS", "HIST_SAMPLE", "HIST_KEEP")}
+    documented = {n for n in dir(thresholds) if n.isupper() and n not in ("HIST_BINS", "HIST_SAMPLE", "HIST_KEEP",
+                                                                          "SIGNAL_SAMPLES", "SIGNAL_UNITS")}
     for name in documented:
         assert f"`{name}`" in text, name
+
+
+def test_weights_that_vanishing_gradients_leave_unchanged_point_at_the_cause():
+    """20 sigmoid layers: the first layers' lr · gradient is below float32's rounding of their weights.
+    Their unchanged_weights findings are informational and point at vanishing_gradients (the one
+    warning to act on), instead of suggesting a learning rate of 0."""
+    gg.manual_seed(0)
+    layers = [nn.Linear(16, 32), nn.Sigmoid()]
+    for _ in range(19):
+        layers += [nn.Linear(32, 32), nn.Sigmoid()]
+    model = nn.Sequential(*layers, nn.Linear(32, 4))
+    opt = optim.SGD(model.parameters(), lr=0.05)
+    x, y = gg.randn(64, 16), gg.randint(0, 4, (64,))
+    with gi.Monitor(model, opt, every=1) as mon:
+        for _ in range(6):
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            mon.record(loss)
+    findings = gi.diagnose(mon)
+    assert any(f.kind == "vanishing_gradients" and f.severity == "warning" for f in findings)
+    unchanged = [f for f in findings if f.kind == "unchanged_weights"]
+    assert unchanged and all(f.severity == "info" and "rounds away" in f.message for f in unchanged)
+    lr, first = 0.05, unchanged[0]
+    w = model[0].weight.detach().numpy()
+    assert lr * first.evidence["max_grad_norm"] < np.finfo(np.float32).eps * np.linalg.norm(w)

@@ -199,3 +199,26 @@ def test_histograms_stay_bounded_on_long_runs(monkeypatch):
     assert [s for s, _, _ in mon.run.hist[("activation", "1")]] == steps  # every tensor thinned alike
     assert len({r["step"] for r in mon.run.layers}) == 20  # the figures themselves are all kept
     mon.close()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_histogram_equals_numpys(seed):
+    from glassgrad.inspect import stats
+    rng = np.random.default_rng(seed)
+    a = (rng.standard_normal(3000) * 10.0 ** rng.uniform(-6, 6)).astype(np.float32)
+    if seed % 2:
+        a = np.round(a * 4) / 4  # many values exactly on bin edges
+    if seed == 5:
+        a[::7] = np.nan
+        a[3] = np.inf
+    counts, edges = stats.histogram(a)
+    finite = a[np.isfinite(a)].astype(np.float64)
+    ref_counts, ref_edges = np.histogram(finite, bins=len(counts), range=(finite.min(), finite.max()))
+    np.testing.assert_array_equal(counts, ref_counts)
+    np.testing.assert_array_equal(edges, ref_edges)
+
+
+def test_signal_is_the_mean_std_across_samples():
+    from glassgrad.inspect import stats
+    a = np.random.default_rng(0).standard_normal((64, 48)) * np.arange(1, 49)
+    assert math.isclose(stats.signal(a), a.std(axis=0).mean(), rel_tol=1e-12)  # below the sample caps: exact

@@ -116,3 +116,4 @@ def test_ctrl_c_then_resume(tmp_path, reference, threads):
     assert int(stopped["epoch"]) >= int(clean["epoch"]) and "position" in stopped
     _train(["train", "--resume", str(interrupted), "--quiet"], threads)
     _assert_same(out, reference(threads))
+    assert not interrupted.exists()  # the finished run supersedes its Ctrl-C checkpoint

@@ -19,7 +19,7 @@ import os
 from . import harness, layers, tiny
 from .workloads import GEMMS, WORKLOADS
 
-HEADER = (f"{'workload':<16}{'gg ms':>10}{'torch ms':>9}{'ratio':>6}{'gemm lb':>8}{'gg MB':>9}{'torch MB':>9}"
+HEADER = (f"{'workload':<16}{'gg ms':>10}{'torch ms':>10}{'ratio':>7}{'gemm lb':>10}{'gg MB':>9}{'torch MB':>9}"
           f"{'gg tok/s':>12}{'torch tok/s':>12}")
 SWEEP = [(1, 512), (16, 512), (128, 512), (1024, 512), (128, 64), (128, 1024), (128, 4096)]
 _SUITE_OF = {**{w: "workloads" for w in WORKLOADS}, **{c: "layers" for c in layers.CASES},
@@ -71,9 +71,9 @@ def measure_gemm(workload, repeats=3, iters=200, threads=None):
 
 
 def _row(name, r):
-    torch_ms = f"{r['torch_ms']:9.3f}" if "torch_ms" in r else "        -"
-    ratio = f"{r['ratio']:6.2f}" if "ratio" in r else "     -"
-    bound = f"{r['gemm_lower_bound_ms']:8.3f}" if "gemm_lower_bound_ms" in r else "       -"
+    torch_ms = f"{r['torch_ms']:10.3f}" if "torch_ms" in r else f"{'-':>10}"
+    ratio = f"{r['ratio']:7.2f}" if "ratio" in r else f"{'-':>7}"
+    bound = f"{r['gemm_lower_bound_ms']:10.3f}" if "gemm_lower_bound_ms" in r else f"{'-':>10}"
     torch_rss = f"{r['torch_peak_rss_mb']:9.0f}" if "torch_peak_rss_mb" in r else "        -"
     tokens = "".join(f"{r[k]:12.0f}" if k in r else "           -" for k in ("glassgrad_tokens_per_s",
                                                                            "torch_tokens_per_s"))

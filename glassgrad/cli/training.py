@@ -157,6 +157,8 @@ def run_training(settings, out, quiet=False, resume=None, callbacks=()):
     extra.update(test_accuracy=result["accuracy"], test_loss=result["loss"], train_seconds=elapsed)
     if run.is_main:
         save_checkpoint(out, model, opt, scheduler, epoch=settings.epochs, extra=extra)
+        if os.path.exists(interrupt_out):  # the finished run supersedes a Ctrl-C checkpoint of it
+            os.remove(interrupt_out)
     print(f"test accuracy {100 * result['accuracy']:.2f}% (loss {result['loss']:.4f}) after "
           f"{settings.epochs} epochs in {elapsed:.1f}s")
     print(f"checkpoint saved to {os.path.abspath(out)}")

@@ -135,3 +135,12 @@ def batched(phys):
 def is_batched(x):
     """True for a BatchedTensor."""
     return isinstance(x, BatchedTensor)
+
+
+def holds_batched(a):
+    """True for a BatchedTensor, or a tuple/list holding one (at any depth)."""
+    if isinstance(a, BatchedTensor):
+        return True
+    if isinstance(a, (tuple, list)):
+        return any(holds_batched(x) for x in a)
+    return False

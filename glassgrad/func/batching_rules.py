@@ -14,7 +14,7 @@ from ..nn.functional.convolution import Conv2d
 from ..nn.functional.linear import Linear
 from ..nn.functional.pool import AvgPool2d, MaxPool2d
 from ..ops import elementwise, indexing, linalg, reduction, shape
-from .batched import BatchedTensor, batched
+from .batched import BatchedTensor, batched, holds_batched
 
 __all__ = ["rule_for"]
 
@@ -31,15 +31,7 @@ def _wrap(out):
 
 
 def _only_first_batched(args):
-    return isinstance(args[0], BatchedTensor) and not any(_holds_batched(a) for a in args[1:])
-
-
-def _holds_batched(a):
-    if isinstance(a, BatchedTensor):
-        return True
-    if isinstance(a, (tuple, list)):
-        return any(_holds_batched(x) for x in a)
-    return False
+    return isinstance(args[0], BatchedTensor) and not any(holds_batched(a) for a in args[1:])
 
 
 def _shift(dim, ndim):

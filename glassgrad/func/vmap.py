@@ -22,7 +22,7 @@ from ..autograd import function as _function
 from ..autograd.tensor import Tensor
 from ..ops.shape import cat, stack
 from ._pytree import tree_flatten, tree_unflatten
-from .batched import BatchedTensor, NeedsLoop, batched
+from .batched import BatchedTensor, NeedsLoop, batched, holds_batched
 from .batching_rules import rule_for
 
 __all__ = ["vmap"]
@@ -149,7 +149,7 @@ def _random_error():
 def _intercept(cls, args, kwargs):
     """``Function.apply``'s hook while vmap's fast path runs: batched calls go to a rule or the
     per-op loop."""
-    if not any(_holds_batched(a) for a in args) and not any(_holds_batched(v) for v in kwargs.values()):
+    if not any(holds_batched(a) for a in args) and not any(holds_batched(v) for v in kwargs.values()):
         return NotImplemented
     rule = rule_for(cls)
     if rule is not None:
@@ -157,14 +157,6 @@ def _intercept(cls, args, kwargs):
         if out is not NotImplemented:
             return out
     return loop_op(cls, args, kwargs)
-
-
-def _holds_batched(a):
-    if isinstance(a, BatchedTensor):
-        return True
-    if isinstance(a, (tuple, list)):
-        return any(_holds_batched(x) for x in a)
-    return False
 
 
 def _sample(a, b):

@@ -3,7 +3,7 @@
 - forward hooks on each leaf module (activation statistics, dead and saturated units, histograms;
   on recorded steps a gradient hook on the output: how big the loss's gradient is at each depth),
   and a forward pre-hook on the model (input statistics; a snapshot of the weights before the step);
-- a gradient hook on each trainable parameter (was ``.grad`` zeroed since the last step?);
+- a gradient hook on the smallest trainable parameter (was ``.grad`` zeroed since the last step?);
 - the loss tensor's graph, read through ``grad_fn``/``next_functions`` (which ops feed the loss);
 - ``.grad`` and the weights after the step (gradient and weight norms, update-to-weight ratios,
   loss change allocation);
@@ -132,10 +132,15 @@ class Monitor:
             kind = type(module).__name__
             self._family[name] = "relu" if kind in S.RELU_FAMILY else S.SATURATING.get(kind)
             self._handles.append(module.register_forward_hook(self._leaf_hook(name)))
-        for name, (_, params) in self._layers.items():
-            for _, p in params:
-                if p.requires_grad:
-                    self._handles.append(p.register_hook(self._grad_hook(p)))
+        # One parameter tells whether zero_grad was forgotten; the smallest keeps the hook cheap (the
+        # engine copies a hooked gradient instead of adopting it, since a hook may keep it).
+        trainable = [p for _, params in self._layers.values() for _, p in params if p.requires_grad]
+        if self.optimizer is not None:
+            in_opt = {id(p) for g in self.optimizer.param_groups for p in g["params"]}
+            trainable = [p for p in trainable if id(p) in in_opt] or trainable
+        if trainable:
+            p = min(trainable, key=lambda t: t.numel())
+            self._handles.append(p.register_hook(self._grad_hook(p)))
 
     def close(self):
         """Detach every hook (the records stay; ``save`` and ``diagnose`` still work)."""
@@ -297,13 +302,13 @@ class Monitor:
                 before = self._before.get(id(p))
                 if before is not None:
                     has_before = True
-                    d = w - before
-                    u2 += S.sq_norm(d)
                     if step == 0 and pname == main and w.ndim >= 2:
                         spread = S.row_spread(before)
                         if spread is not None and spread < T.IDENTICAL_UNITS_SPREAD:
                             run.events.append({"kind": "identical_units", "step": step, "layer": name,
                                                "units": int(w.shape[0]), "row_spread": spread})
+                    d = np.subtract(w, before, out=before)  # the snapshot is ours: reuse its memory
+                    u2 += S.sq_norm(d)
                 if p.grad is not None:
                     has_grad = True
                     g = p.grad.array

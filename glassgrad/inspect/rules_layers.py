@@ -2,6 +2,8 @@
 saturated units, weights that never change."""
 import math
 
+import numpy as np
+
 from . import thresholds as T
 from .findings import Finding
 from .trends import finite, median_over_steps, weighted_layers
@@ -174,6 +176,15 @@ def unchanged_weights(run):
         elif max(grads) == 0:
             why, advice = ("its gradient is exactly 0 at every recorded step (e.g. every unit after it is dead)",
                            "look at the dead_units/saturated_units findings for the layers after it")
+        elif _rounds_away(run, name, max(grads)):
+            # not a setting to fix here: the vanishing_gradients finding names the cause
+            out.append(Finding("unchanged_weights", "info", name, step,
+                               f"the weights of layer '{name}' never changed over {len(rows)} recorded steps: its "
+                               f"gradient (at most {max(grads):.3g}) times the learning rate is below the float32 "
+                               "rounding of its weights, so every update rounds away",
+                               "see vanishing_gradients: make the gradient reach this layer",
+                               {"recorded_steps": len(rows), "max_grad_norm": max(grads)}))
+            continue
         else:
             why, advice = ("it gets gradients but the optimizer never changes it (learning rate 0 for its group?)",
                            "check its optimizer param group's lr")
@@ -181,6 +192,15 @@ def unchanged_weights(run):
                            f"the weights of layer '{name}' never changed over {len(rows)} recorded steps: {why}",
                            advice, {"recorded_steps": len(rows), "max_grad_norm": max(grads) if grads else None}))
     return out
+
+
+def _rounds_away(run, name, max_grad):
+    """True when lr · (largest gradient norm) is below float32's relative rounding of the layer's
+    weights (plain SGD-like steps): a vanishing gradient, not a frozen layer."""
+    lrs = finite([r.get("lr") for r in run.steps if r.get("lr") is not None])
+    weights = finite(run.series(name, "weight_norm")[1])
+    return bool(lrs and weights and max(lrs) > 0
+                and max(lrs) * max_grad < np.finfo(np.float32).eps * min(weights))
 
 
 RULES = [exploding_gradients, vanishing_gradients, dead_units, saturated_units, unchanged_weights]

@@ -18,6 +18,13 @@ HIST_BINS = 30
 #: the monitor's cost at ``every=10`` within a few percent of a W_MLP step.
 HIST_SAMPLE = 4096
 
+#: ``act_signal`` (how much a layer's output varies with the input; the doctor's bad_init reads it) is
+#: estimated from at most this many samples and units (evenly strided): a mean over 64 units of stds
+#: over 256 samples is within a few percent of the full figure, and bad_init looks for changes of
+#: orders of magnitude across depth.
+SIGNAL_SAMPLES = 256
+SIGNAL_UNITS = 64
+
 #: At most about this many histograms are kept per tensor: past it, every other one is dropped and
 #: they are recorded half as often (a 100,000-step run at every=10 keeps ~2 MB of histograms).
 HIST_KEEP = 256

@@ -646,10 +646,10 @@ def one_hot(tensor, num_classes=-1):
 
 # ---- Tensor methods ----------------------------------------------------------------------------
 def _inplace_form(fn, name):
-    """``fn_``: the in-place form built by ``tensor_methods._inplace`` (looked up at call time)."""
+    """``fn_``: the in-place form built by ``tensor_methods.inplace_method`` (looked up at call time)."""
     def method(self, *args, **kwargs):
-        from .tensor_methods import _inplace
-        return _inplace(fn, name)(self, *args, **kwargs)
+        from .tensor_methods import inplace_method
+        return inplace_method(fn, name)(self, *args, **kwargs)
     method.__name__ = name
     method.__doc__ = f"In-place ``{fn.__name__}``; returns self."
     return method

@@ -22,8 +22,9 @@ def _reflected(fn):
     return method
 
 
-def _inplace(fn, name):
-    """The in-place form of ``fn``: PyTorch's semantics, including its errors."""
+def inplace_method(fn, name):
+    """The in-place form ``name`` of ``fn`` (a Tensor method such as ``relu_``): PyTorch's semantics,
+    including its errors; the one way every in-place op in glassgrad is built."""
     def method(self, *args, **kwargs):
         if state.enabled and self._rg and self.grad_fn is None:
             raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an in-place "
@@ -161,10 +162,10 @@ def bind():
     for dunder, name in _REFLECTED.items():
         setattr(Tensor, dunder, _reflected(methods[name]))
     for dunder, name in _INPLACE_OPERATORS.items():
-        setattr(Tensor, dunder, _inplace(methods[name], dunder))
+        setattr(Tensor, dunder, inplace_method(methods[name], dunder))
     for name in _INPLACE_METHODS:
         if name in methods and name + "_" not in methods:
-            setattr(Tensor, name + "_", _inplace(methods[name], name + "_"))
+            setattr(Tensor, name + "_", inplace_method(methods[name], name + "_"))
     Tensor.T = property(lambda self: self.permute(tuple(range(self.ndim))[::-1]),
                         doc="The tensor with all dimensions reversed.")
     Tensor.mT = property(lambda self: self.transpose(-2, -1), doc="The last two dimensions swapped.")

@@ -64,18 +64,10 @@ class Adam(Optimizer):
                     a, g, state["exp_avg"].array, state["exp_avg_sq"].array, 1 - lr * wd if decoupled else 1.0,
                     0.0 if decoupled else wd, beta1, beta2, step_size, bias_correction2_sqrt, eps):
                 continue
-            if decoupled and wd:
-                a *= 1 - lr * wd
-                d = self._direction(a, g, 0, group["maximize"])
-            else:
-                d = self._direction(a, g, wd, group["maximize"])
+            d = self._decayed_direction(a, g, lr, wd, decoupled, group["maximize"])
             m, v = state["exp_avg"].array, state["exp_avg_sq"].array
             tmp, tmp2 = self._scratch(a), self._scratch(a, 1)
-            self._lerp_(m, d, 1 - beta1, tmp)
-            v *= beta2
-            np.multiply(d, 1 - beta2, out=tmp)
-            tmp *= d
-            v += tmp
+            self._adam_moments_(m, v, d, beta1, beta2, tmp)
             if amsgrad:
                 if "max_exp_avg_sq" not in state:
                     state["max_exp_avg_sq"] = self._zeros(p)

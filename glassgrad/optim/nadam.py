@@ -52,11 +52,7 @@ class NAdam(Optimizer):
                 state["exp_avg"] = self._zeros(p)
                 state["exp_avg_sq"] = self._zeros(p)
             step = self._step_count(state)
-            if decoupled and wd:
-                a *= 1 - lr * wd
-                d = self._direction(a, g, 0, group["maximize"])
-            else:
-                d = self._direction(a, g, wd, group["maximize"])
+            d = self._decayed_direction(a, g, lr, wd, decoupled, group["maximize"])
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
             mp = state["mu_product"].array
@@ -65,11 +61,7 @@ class NAdam(Optimizer):
             mu_product_next = mu_product * mu_next
             m, v = state["exp_avg"].array, state["exp_avg_sq"].array
             tmp, den = self._scratch(a), self._scratch(a, 1)
-            self._lerp_(m, d, 1 - beta1, tmp)
-            v *= beta2
-            np.multiply(d, 1 - beta2, out=tmp)
-            tmp *= d
-            v += tmp
+            self._adam_moments_(m, v, d, beta1, beta2, tmp)
             np.divide(v, 1 - beta2 ** step, out=den)
             np.sqrt(den, out=den)
             den += eps

@@ -186,6 +186,23 @@ class Optimizer:
             np.negative(g, out=d)
         return d
 
+    def _decayed_direction(self, a, g, lr, weight_decay, decoupled, maximize):
+        """The step's direction with weight decay: decoupled (the weights ``a`` shrink in place by
+        ``lr · weight_decay``, as AdamW) or added to the gradient (L2, as Adam)."""
+        if decoupled and weight_decay:
+            a *= 1 - lr * weight_decay
+            return self._direction(a, g, 0, maximize)
+        return self._direction(a, g, weight_decay, maximize)
+
+    @classmethod
+    def _adam_moments_(cls, m, v, d, beta1, beta2, tmp):
+        """Adam's moving averages in place: m ← lerp(m, d, 1 - β1), v ← β2·v + (1 - β2)·d²."""
+        cls._lerp_(m, d, 1 - beta1, tmp)
+        v *= beta2
+        np.multiply(d, 1 - beta2, out=tmp)
+        tmp *= d
+        v += tmp
+
     @staticmethod
     def _lerp_(start, end, weight, tmp):
         """start += weight·(end - start) in place, rounded as PyTorch's lerp."""

@@ -48,18 +48,10 @@ class RAdam(Optimizer):
                 state["exp_avg"] = self._zeros(p)
                 state["exp_avg_sq"] = self._zeros(p)
             step = self._step_count(state)
-            if decoupled and wd:
-                a *= 1 - lr * wd
-                d = self._direction(a, g, 0, group["maximize"])
-            else:
-                d = self._direction(a, g, wd, group["maximize"])
+            d = self._decayed_direction(a, g, lr, wd, decoupled, group["maximize"])
             m, v = state["exp_avg"].array, state["exp_avg_sq"].array
             tmp, upd = self._scratch(a), self._scratch(a, 1)
-            self._lerp_(m, d, 1 - beta1, tmp)
-            v *= beta2
-            np.multiply(d, 1 - beta2, out=tmp)
-            tmp *= d
-            v += tmp
+            self._adam_moments_(m, v, d, beta1, beta2, tmp)
             bias_correction1 = 1 - beta1 ** step
             bias_correction2 = 1 - beta2 ** step
             np.divide(m, bias_correction1, out=upd)

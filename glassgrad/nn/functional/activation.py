@@ -8,7 +8,7 @@ import warnings
 from ...autograd.grad_mode import state as _grad_state
 from ...autograd.tensor import normalize_dim
 from ...ops import elementwise as _ew
-from ...ops.tensor_methods import _inplace
+from ...ops.tensor_methods import inplace_method
 
 __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu", "sigmoid", "tanh",
            "softplus", "softmax", "log_softmax", "softmin",
@@ -29,7 +29,7 @@ def _from_copy(fn):
 
 def _maybe_inplace(fn, name, input, inplace, **kwargs):
     if inplace:
-        return _inplace(_from_copy(fn), name)(input, **kwargs)
+        return inplace_method(_from_copy(fn), name)(input, **kwargs)
     return fn(input, **kwargs)
 
 

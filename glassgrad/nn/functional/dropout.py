@@ -10,7 +10,7 @@ import numpy as np
 from ... import backend
 from ...autograd.function import Function
 from ...autograd.tensor import wrap_array
-from ...ops.tensor_methods import _inplace
+from ...ops.tensor_methods import inplace_method
 from ...random import rng_of
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
@@ -45,7 +45,7 @@ def _apply_mask(input, mask_shape, p, inplace, generator):
         mask = keep.astype(array.dtype) * array.dtype.type(1.0 / (1.0 - p))
     mask = wrap_array(backend.move(mask, backend.device_of(array)))
     if inplace:
-        return _inplace(_Masked.apply, "dropout_")(input, mask)
+        return inplace_method(_Masked.apply, "dropout_")(input, mask)
     return _Masked.apply(input, mask)
 
 
@@ -122,7 +122,7 @@ def _alpha_mask(input, mask_shape, p, inplace, generator):
     shift = wrap_array(backend.move(((keep - 1) * (_ALPHA * a) + _ALPHA * a * p).astype(array.dtype),
                                     backend.device_of(array)))
     if inplace:
-        return _inplace(lambda x, m, b: _Masked.apply(x, m) + b, "alpha_dropout_")(input, scale, shift)
+        return inplace_method(lambda x, m, b: _Masked.apply(x, m) + b, "alpha_dropout_")(input, scale, shift)
     return _Masked.apply(input, scale) + shift
 
 
