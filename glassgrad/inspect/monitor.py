@@ -192,7 +192,8 @@ class Monitor:
                 self._order.append(name)
             a = out.array
             st = S.moments(a)
-            st["signal"] = S.signal(a) if a.dtype.kind == "f" else None
+            # bad_init reads the signal at the first recorded step only: later steps skip its cost
+            st["signal"] = S.signal(a) if a.dtype.kind == "f" and self._recorded == 0 else None
             st["shape"] = list(a.shape)
             if out.requires_grad:
                 out.register_hook(lambda g: st.__setitem__("out_grad_rms", S.rms(g.array)))

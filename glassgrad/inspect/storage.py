@@ -11,7 +11,7 @@ A run directory holds (each file written to a temporary name, then renamed):
 - ``layers.csv``: one row per recorded step and layer: ``grad_norm``, ``grad_rms``,
   ``weight_norm``, ``update_norm``, ``update_ratio``, ``lca`` (loss change allocation),
   ``act_mean``, ``act_std``, ``act_rms``, ``act_signal`` (mean over units of the std across the
-  batch), ``out_grad_rms`` (RMS of the loss's gradient with respect to the layer's output),
+  batch; first recorded step only), ``out_grad_rms`` (RMS of the loss's gradient with respect to the layer's output),
   ``dead_share``, ``saturated_share``, ``finite`` (empty
   where a layer has no such figure);
 - ``inputs.csv``: per recorded step, the statistics of the model's input;
