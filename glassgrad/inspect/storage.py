@@ -31,9 +31,10 @@ import io
 import json
 import math
 import os
-import tempfile
 
 import numpy as np
+
+from ..files import atomic_write
 
 __all__ = ["RunRecord", "load_run", "FORMAT_VERSION"]
 
@@ -216,21 +217,6 @@ def _read_jsonl(path):
                 except json.JSONDecodeError as e:
                     raise ValueError(f"load_run: {path} line {n} is not valid JSON ({e})") from None
     return out
-
-
-def atomic_write(path, data):
-    """Write ``data`` (bytes) to ``path`` through a temporary file in the same folder, renamed over
-    ``path``: a reader never sees half a file (used for the run files and the HTML report)."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=f".{os.path.basename(path)}.",
-                               suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _atomic_bytes(run_dir, name, data):

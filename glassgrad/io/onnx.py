@@ -7,15 +7,13 @@ nodes, and every op run outside such a layer (glue in a custom ``forward``: ``x 
 (``onnx_rules.OP_RULES``). Tensors that come from neither an input nor a recorded op (the
 parameters, buffers, constants) become initializers. Needs the ``onnx`` extra.
 """
-import io
-import os
-import tempfile
 
 import numpy as np
 
 from ..autograd.function import record_ops
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
+from ..files import atomic_write
 from . import onnx_rules
 
 __all__ = ["export"]
@@ -208,14 +206,4 @@ def _write(data, f):
     if hasattr(f, "write"):
         f.write(data)
         return
-    path = os.fspath(f)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".onnx-", suffix=".tmp")
-    try:
-        with io.open(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(f, data)

@@ -5,7 +5,8 @@ with matplotlib, no script, nothing fetched) that opens offline in any browser.
 from the command line, and ``--watch`` rewrites it while the run trains (``watch_report``)."""
 import os
 
-from ..storage import RunRecord, atomic_write, load_run
+from ...files import atomic_write
+from ..storage import RunRecord, load_run
 from .build import default_title, render_report
 from .figures import require_matplotlib
 from .watch import watch_report
