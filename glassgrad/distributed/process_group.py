@@ -83,9 +83,11 @@ def _abort_job(exc_type, exc, tb):
     comm = _state.comm
     rank, size = comm.Get_rank(), comm.Get_size()
     text = "".join(traceback.format_exception(exc_type, exc, tb))
-    sys.stderr.write(f"[rank {rank}] {text}")
-    sys.stderr.write(f"glassgrad.distributed: rank {rank} of {size} failed with {exc_type.__name__} (traceback above); "
-                     "aborting all ranks (MPI_Abort) so that the others do not wait forever\n")
+    # one write: output still buffered in the launcher when MPI_Abort lands can be lost, and the
+    # traceback must not arrive without the line that says what happens next
+    sys.stderr.write(f"[rank {rank}] {text}glassgrad.distributed: rank {rank} of {size} failed with "
+                     f"{exc_type.__name__} (traceback above); aborting all ranks (MPI_Abort) so that the others "
+                     "do not wait forever\n")
     sys.stderr.flush()
     comm.Abort(1)
 
