@@ -76,3 +76,31 @@ def test_every_package_imports_only_the_layers_above_it():
 def test_ops_holds_no_nn_kernels():
     names = {p.stem for p in (ROOT / "ops").glob("*.py")}
     assert not names & {"conv", "pool", "norm", "loss", "nn_linear", "dropout"}
+
+
+def _table_layers(doc):
+    """The first column of ``doc``'s layer table (rows ``| name | `glassgrad/...` | ... |``)."""
+    rows = [line.split("|")[1:3] for line in doc.read_text().splitlines() if line.startswith("| ")]
+    return [name.strip() for name, path in rows if "`glassgrad/" in path]
+
+
+def test_readme_and_architecture_tables_follow_the_layers():
+    repo = ROOT.parent
+    for doc in (repo / "README.md", repo / "docs" / "ARCHITECTURE.md"):
+        names = _table_layers(doc)
+        missing = {"backend", "autograd", "distributed", "ops", "nn", "func", "optim", "data", "io",
+                   "utils", "inspect", "train", "cli", "bench"} - set(names)
+        assert not missing, f"{doc.name}: layer table lacks {sorted(missing)}"
+        ranks = [RANK[name] for name in names]
+        assert ranks == sorted(ranks), f"{doc.name}: layer table out of order: {names}"
+
+
+def test_no_merge_conflict_markers_are_committed():
+    repo = ROOT.parent
+    markers = ("<<<<<<< ", ">>>>>>> ")
+    found = [f"{path.relative_to(repo)}:{i}"
+             for pattern in ("*.md", "*.py", "*.toml", "*.txt")
+             for path in repo.rglob(pattern) if ".git" not in path.parts and "egg-info" not in str(path)
+             for i, line in enumerate(path.read_text(errors="replace").splitlines(), 1)
+             if line.startswith(markers)]
+    assert not found, "merge conflict markers: " + ", ".join(found)
