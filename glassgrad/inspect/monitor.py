@@ -79,6 +79,7 @@ class Monitor:
         self._before = {}       # id(param) -> weights before this step's update
         self._input = None      # input statistics of this step
         self._last_input = None
+        self._hooked = []       # gradients the hooks saw this step, held until it ends (see _grad_hook)
         self._output = None     # the model's output tensor on this step
         self._accum_step = -1   # the step at which the gradient hook last checked .grad
         self._accum_seen = False
@@ -148,7 +149,8 @@ class Monitor:
             h.remove()
         self._handles = []
         self._stop_graph_record()
-        self._last_out, self._output, self._before = {}, None, {}
+        self._last_out, self._output, self._before, self._hooked = {}, None, {}, []
+        self._last_input = None
         self._closed = True
 
     def __enter__(self):
@@ -196,7 +198,7 @@ class Monitor:
             st["signal"] = S.signal(a) if a.dtype.kind == "f" and self._recorded == 0 else None
             st["shape"] = list(a.shape)
             if out.requires_grad:
-                out.register_hook(lambda g: st.__setitem__("out_grad_rms", S.rms(g.array)))
+                out.register_hook(lambda g: self._out_grad(st, g))
             if family == "relu":
                 self._alive.setdefault(name, deque(maxlen=T.DEAD_WINDOW)).append(S.active_units(a))
             elif family is not None:
@@ -206,8 +208,16 @@ class Monitor:
             self._act[name] = st
         return hook
 
+    def _out_grad(self, st, g):
+        self._hooked.append(g)  # (see _grad_hook)
+        st["out_grad_rms"] = S.rms(g.array)
+
     def _grad_hook(self, p):
         def hook(grad):
+            # Hold the gradient until the step ends: the engine notes the id of each array a hook saw
+            # (never to adopt it); were it freed mid-pass, a later gradient reusing its id would be
+            # copied for nothing.
+            self._hooked.append(grad)
             # zero_grad forgotten: on the first backward of a step, .grad still holds a gradient
             if self._accum_step != self.step:
                 self._accum_step = self.step
@@ -272,6 +282,7 @@ class Monitor:
         self._hist_now = self.histograms and self._active and self._recorded % self._hist_stride == 0
         self._act, self._seen, self._before = {}, set(), {}
         self._input, self._output = None, None
+        self._hooked, self._last_out, self._last_input = [], {}, None
 
     def _thin_histograms(self):
         """Keep a long run's histograms bounded: past HIST_KEEP per tensor, drop every other one and
@@ -299,7 +310,6 @@ class Monitor:
             for pname, p in params:
                 w = p.array
                 n += w.size
-                w2 += S.sq_norm(w)
                 before = self._before.get(id(p))
                 if before is not None:
                     has_before = True
@@ -308,14 +318,15 @@ class Monitor:
                         if spread is not None and spread < T.IDENTICAL_UNITS_SPREAD:
                             run.events.append({"kind": "identical_units", "step": step, "layer": name,
                                                "units": int(w.shape[0]), "row_spread": spread})
-                    d = np.subtract(w, before, out=before)  # the snapshot is ours: reuse its memory
-                    u2 += S.sq_norm(d)
-                if p.grad is not None:
+                g = p.grad.array if p.grad is not None else None
+                # one pass: the snapshot is ours, so the NumPy path may reuse its memory for the update
+                pw2, pu2, pg2, pgu = S.param_sums(w, before, g)
+                w2 += pw2
+                u2 += pu2
+                if g is not None:
                     has_grad = True
-                    g = p.grad.array
-                    g2 += S.sq_norm(g)
-                    if before is not None:
-                        lca += float(np.dot(g.reshape(-1), d.reshape(-1).astype(g.dtype, copy=False)))
+                    g2 += pg2
+                    lca += pgu
                     if self._hist_now and pname == main:
                         self._add_hist("grad", name, g)
                 if self._hist_now and pname == main:
