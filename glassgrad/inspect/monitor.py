@@ -79,7 +79,8 @@ class Monitor:
         self._before = {}       # id(param) -> weights before this step's update
         self._input = None      # input statistics of this step
         self._last_input = None
-        self._hooked = []       # gradients the hooks saw this step, held until it ends (see _grad_hook)
+        self._keep_snapshot = False
+        self._snapshots = {}
         self._output = None     # the model's output tensor on this step
         self._accum_step = -1   # the step at which the gradient hook last checked .grad
         self._accum_seen = False
@@ -149,7 +150,7 @@ class Monitor:
             h.remove()
         self._handles = []
         self._stop_graph_record()
-        self._last_out, self._output, self._before, self._hooked = {}, None, {}, []
+        self._last_out, self._output, self._before = {}, None, {}
         self._last_input = None
         self._closed = True
 
@@ -169,7 +170,15 @@ class Monitor:
             return
         for _, (_, params) in self._layers.items():
             for _, p in params:
-                self._before[id(p)] = p.array.copy()
+                a = p.array
+                if self._keep_snapshot:
+                    buf = self._snapshots.get(id(p))
+                    if buf is None or buf.shape != a.shape or buf.dtype != a.dtype:
+                        buf = self._snapshots[id(p)] = np.empty_like(a)
+                    np.copyto(buf, a)
+                    self._before[id(p)] = buf
+                else:
+                    self._before[id(p)] = a.copy()
         if x is not None and x.array.dtype.kind == "f":
             self._input = S.moments(x.array)
 
@@ -198,7 +207,7 @@ class Monitor:
             st["signal"] = S.signal(a) if a.dtype.kind == "f" and self._recorded == 0 else None
             st["shape"] = list(a.shape)
             if out.requires_grad:
-                out.register_hook(lambda g: self._out_grad(st, g))
+                out.register_hook(lambda g: st.__setitem__("out_grad_rms", S.rms(g.array)))
             if family == "relu":
                 self._alive.setdefault(name, deque(maxlen=T.DEAD_WINDOW)).append(S.active_units(a))
             elif family is not None:
@@ -208,16 +217,8 @@ class Monitor:
             self._act[name] = st
         return hook
 
-    def _out_grad(self, st, g):
-        self._hooked.append(g)  # (see _grad_hook)
-        st["out_grad_rms"] = S.rms(g.array)
-
     def _grad_hook(self, p):
         def hook(grad):
-            # Hold the gradient until the step ends: the engine notes the id of each array a hook saw
-            # (never to adopt it); were it freed mid-pass, a later gradient reusing its id would be
-            # copied for nothing.
-            self._hooked.append(grad)
             # zero_grad forgotten: on the first backward of a step, .grad still holds a gradient
             if self._accum_step != self.step:
                 self._accum_step = self.step
@@ -282,7 +283,7 @@ class Monitor:
         self._hist_now = self.histograms and self._active and self._recorded % self._hist_stride == 0
         self._act, self._seen, self._before = {}, set(), {}
         self._input, self._output = None, None
-        self._hooked, self._last_out, self._last_input = [], {}, None
+        self._last_out, self._last_input = {}, None  # (read by record() only: let them go)
 
     def _thin_histograms(self):
         """Keep a long run's histograms bounded: past HIST_KEEP per tensor, drop every other one and
