@@ -266,7 +266,7 @@ def call_backward(node, grads):
         results = (results,)
     n = len(node._edges)
     if len(results) != n:
-        results = _fix_count(node, results, n)
+        results = fix_count(node, results, n)
     for r in results:
         if r is not None and not isinstance(r, Tensor):  # arrays (from raw-array backwards)
             return tuple(r if r is None or isinstance(r, Tensor) else _wrap_result(r) for r in results)
@@ -278,7 +278,7 @@ def _wrap_result(r):
     return wrap_array(np.asarray(r) if isinstance(r, np.generic) else r)
 
 
-def _fix_count(node, results, n):
+def fix_count(node, results, n):
     """Trailing non-tensor inputs (shapes, dims) may be left out of backward's results."""
     if len(results) < n and all(e is None for e in node._edges[len(results):]):
         return results + (None,) * (n - len(results))

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..backend import namespace
 from .capture import ARG, CONST, DICT, LIST, OUTSIDE, SLOT, TUPLE
-from .engine import call_backward, finish_leaf
+from .engine import call_backward, finish_leaf, fix_count
 from .grad_mode import state
 from .tensor import Tensor
 
@@ -91,11 +91,13 @@ def _same_event(a, b):
 
 
 def _describe(event):
-    if event[0] == "op":
+    kind = event[0]
+    if kind == "op":
         return f"op {event[1].__name__}"
-    if event[0] == "call":
+    if kind == "call":
         return f"call {event[1].__qualname__}"
-    return event[0]
+    return {"node": "backward", "leaf": "accumulate .grad", "write": "in-place write",
+            "roots": "backward pass begins"}[kind]
 
 
 class Program:
@@ -118,207 +120,206 @@ class Program:
             self.reason = "the step returned different Python values in its first two calls"
             return
         self.n_slots = len(second.slot_meta)
-        outside, fresh = [], []   # live outside tensors; constants copied into slots per replay
+        self.outside = []            # per OUTSIDE position: the live tensor, or None for a constant
+        self.slot_of_outside = {}    # OUTSIDE position of a constant -> the slot it is copied into
+        fresh = []                   # (slot, values) of the constants
         for i, (a, b) in enumerate(zip(first.outside, second.outside)):
             if a is b:
-                outside.append(b)
+                self.outside.append(b)
                 continue
             if (a.shape != b.shape or a.dtype != b.dtype or a._rg or b._rg or a.grad_fn is not None
                     or not _same_value(a.array, b.array)):
                 self.reason = (f"a tensor of shape {tuple(b.shape)} made in the step outside ops (or passed in "
                                "by a closure) changed between calls; pass it to the step as an argument")
                 return
-            outside.append(None)
+            self.outside.append(None)
+            self.slot_of_outside[i] = self.n_slots
             fresh.append((self.n_slots, b.array.copy()))
             self.n_slots += 1
-        self.fresh = fresh
-        slot_of_outside = {i: slot for i, (slot, _) in zip(
-            [i for i, t in enumerate(outside) if t is None], fresh)}
-        self.outside = outside
-        self.slot_of_outside = slot_of_outside
         self.slot_rg = list(second.slot_meta) + [False] * len(fresh)
-        self.steps = [self._compile(e) for e in second.events]
-        self.result = self._getter(result_specs[1])
-        self._plan_releases(second.events, result_specs[1])
         for e in second.events:
             self.counts[e[0]] = self.counts.get(e[0], 0) + 1
+        self.source, self.run = _Writer(self).program(second.events, fresh, result_specs[1])
 
-    # ---- building ------------------------------------------------------------------------------
-    def _getter(self, spec):
-        """A function (slots, args) -> the value ``spec`` names."""
+
+class _Writer:
+    """Writes a program as the source of one straight-line Python function ``replay(a)``: a local
+    ``vK`` per slot, set to None after its last use; constants (classes, outside tensors, Python
+    values) are bound as globals of the function."""
+
+    def __init__(self, program):
+        self.p = program
+        self.names = {}        # id(object) -> global name
+        self.globals = {"Tensor": Tensor, "state": state, "call_backward": call_backward,
+                        "finish_leaf": finish_leaf, "_make": _make, "_new": _new, "_node": _node,
+                        "_array": _array, "_detached": _detached, "_results": _results, "_grad": _grad}
+
+    def bind(self, value, hint):
+        """The global name under which ``value`` is seen by the program."""
+        name = self.names.get(id(value))
+        if name is None:
+            name = self.names[id(value)] = f"{hint}{len(self.names)}"
+            self.globals[name] = value
+        return name
+
+    def expr(self, spec):
+        """Python source of the value ``spec`` names."""
         kind = spec[0]
         if kind == SLOT:
-            k = spec[1]
-            return lambda s, a: s[k]
+            return f"v{spec[1]}"
         if kind == ARG:
-            k = spec[1]
-            return lambda s, a: a[k]
+            return f"a[{spec[1]}]"
         if kind == OUTSIDE:
-            t = self.outside[spec[1]]
-            if t is None:
-                k = self.slot_of_outside[spec[1]]
-                return lambda s, a: s[k]
-            return lambda s, a: t
+            t = self.p.outside[spec[1]]
+            return f"v{self.p.slot_of_outside[spec[1]]}" if t is None else self.bind(t, "t")
         if kind == CONST:
             v = spec[1]
-            return lambda s, a: v
-        parts = [self._getter(p) for p in spec[1]] if kind != DICT else None
-        if kind == TUPLE:
-            return lambda s, a: tuple([g(s, a) for g in parts])
+            return repr(v) if v is None or type(v) in (bool, int) else self.bind(v, "c")
+        if kind == DICT:
+            return "{" + ", ".join(f"{k!r}: {self.expr(p)}" for k, p in spec[1]) + "}"
+        inner = ", ".join(self.expr(p) for p in spec[1])
         if kind == LIST:
-            return lambda s, a: [g(s, a) for g in parts]
-        items = [(key, self._getter(p)) for key, p in spec[1]]
-        return lambda s, a: {key: g(s, a) for key, g in items}
+            return f"[{inner}]"
+        return f"({inner},)" if len(spec[1]) == 1 else f"({inner})"
 
-    def _slots_read(self, spec, out):
+    def reads(self, spec, out):
+        """The slots ``spec`` reads, added to ``out``."""
         kind = spec[0]
         if kind == SLOT:
             out.add(spec[1])
-        elif kind == OUTSIDE and self.outside[spec[1]] is None:
-            out.add(self.slot_of_outside[spec[1]])
+        elif kind == OUTSIDE and self.p.outside[spec[1]] is None:
+            out.add(self.p.slot_of_outside[spec[1]])
         elif kind in (LIST, TUPLE):
             for p in spec[1]:
-                self._slots_read(p, out)
+                self.reads(p, out)
         elif kind == DICT:
             for _, p in spec[1]:
-                self._slots_read(p, out)
+                self.reads(p, out)
         return out
 
-    def _plan_releases(self, events, result_spec):
-        """After each step, the slots no later step reads (released, as eager frees them)."""
-        last = {}
-        for i, e in enumerate(events):
-            if e[0] == "op":
-                read = self._slots_read(e[2], set())
-                if e[3] is not None:
-                    self._slots_read(e[3], read)
-            elif e[0] == "node":
-                read = self._slots_read(e[2], set())
-            elif e[0] in ("leaf", "write"):
-                read = self._slots_read(e[2], self._slots_read(e[1], set()))
-            elif e[0] == "call":
-                read = self._slots_read(e[2], set())
+    def event(self, i, e, events):
+        """(source lines, slots read) of event ``i``."""
+        kind = e[0]
+        if kind == "op":
+            _, cls, args, kwargs, outs, meta = e
+            c = self.bind(cls, cls.__name__ + "_")
+            needs = self.bind(meta[1] if meta else (False,) * len(args[1]), "n")
+            inputs = [self.expr(p) for p in args[1]] + [f"{k}={self.expr(p)}" for k, p in (kwargs or (0, ()))[1]]
+            call = f"{self.bind(cls.forward, cls.__name__ + '_forward_')}(ctx{i}, {', '.join(inputs)})"
+            lines = [f"ctx{i} = _new({c}); ctx{i}.needs_input_grad = {needs}",
+                     f"o = {call}"]
+            if len(outs) == 1:
+                lines.append(f"v{outs[0]} = _make(_array(o), {self.p.slot_rg[outs[0]]}, None, 0)")
             else:
-                read = self._slots_read(e[1], set())
+                lines += [f"v{k} = _make(_array(o[{n}]), {self.p.slot_rg[k]}, None, 0)" for n, k in enumerate(outs)]
+            if meta:
+                lines.append(f"_node(ctx{i}, {meta[0]}, {', '.join(f'v{k}' for k in outs)})")
+            else:
+                lines.append(f"ctx{i} = None")
+            read = self.reads(args, set())
+            if kwargs:
+                self.reads(kwargs, read)
+            return lines, read
+        if kind == "node":
+            _, op, grads, results = e
+            cls = events[op][1]
+            lines = [f"# backward of event {op} ({cls.__name__})"]
+            if cls.raw_backward is not None and not any(g == (CONST, None) for g in grads[1]):
+                # the engine's raw-array path (call_backward's, less its checks for what is known here)
+                raw = self.bind(cls.raw_backward, cls.__name__ + "_raw_backward_")
+                arrays = ", ".join(f"{self.expr(g)}.array" for g in grads[1])
+                lines += [f"r = _results(ctx{op}, {raw}(ctx{op}, {arrays}))", f"ctx{op} = None"]
+                lines += [f"v{k} = _grad(r[{n}])" for n, k in enumerate(results) if k is not None]
+            else:
+                lines += [f"r = call_backward(ctx{op}, {self.expr(grads)})", f"ctx{op} = None"]
+                lines += [f"v{k} = r[{n}]" for n, k in enumerate(results) if k is not None]
+            return lines, self.reads(grads, set())
+        if kind == "leaf":
+            return ([f"finish_leaf({self.expr(e[1])}, {self.expr(e[2])}, owned, False)"],
+                    self.reads(e[2], self.reads(e[1], set())))
+        if kind == "write":
+            return ([f"w = {self.expr(e[2])}",
+                     f"{self.expr(e[1])}.array[...] = w.array if isinstance(w, Tensor) else w"],
+                    self.reads(e[2], self.reads(e[1], set())))
+        if kind == "call":
+            _, fn, spec, result = e
+            inputs = [self.expr(p) for p in spec[1][0][1]] + [f"{k}={self.expr(p)}" for k, p in spec[1][1][1]]
+            lines = ["state.enabled = grad_mode  # (the caller's grad mode, as in the eager step)",
+                     f"r = {self.bind(fn, fn.__name__ + '_')}({', '.join(inputs)})",
+                     "state.enabled = False"]
+            lines += [f"{target} = {value}" for target, value in self.stores(result, "r")]
+            return lines, self.reads(spec, set())
+        return [f"owned.update(id(g.array) for g in {self.expr(e[1])})"], self.reads(e[1], set())
+
+    def stores(self, spec, source):
+        """(slot, expression) pairs that take a call's result apart."""
+        if spec[0] == SLOT:
+            return [(f"v{spec[1]}", source)]
+        if spec[0] in (LIST, TUPLE):
+            return [pair for n, p in enumerate(spec[1]) for pair in self.stores(p, f"{source}[{n}]")]
+        return []
+
+    def program(self, events, fresh, result_spec):
+        """(source, function) of the whole program."""
+        body = [f"v{k} = _make({self.bind(values, 'fresh')}.copy(), False, None, 0)" for k, values in fresh]
+        bodies, reads = zip(*[self.event(i, e, events) for i, e in enumerate(events)]) if events else ((), ())
+        last = {}
+        for i, read in enumerate(reads):
             for k in read:
                 last[k] = i
-        keep = self._slots_read(result_spec, set())
-        self.release = [[] for _ in events]
+        keep = self.reads(result_spec, set())
+        frees = [[] for _ in events]
         for k, i in last.items():
             if k not in keep:
-                self.release[i].append(k)
-
-    def _compile(self, event):
-        """A function ``(slots, args, frame)`` running one event; an op that is a node returns its
-        ctx."""
-        kind = event[0]
-        if kind == "op":
-            return self._compile_op(*event[1:])
-        if kind == "node":
-            _, op, grads, result_slots = event
-            grads = self._getter(grads)
-
-            def node(s, a, f):
-                ctx, f.ctxs[op] = f.ctxs[op], None
-                results = call_backward(ctx, grads(s, a))
-                for k, r in zip(result_slots, results):
-                    if k is not None:
-                        s[k] = r
-            return node
-        if kind == "leaf":
-            leaf, grads = self._getter(event[1]), self._getter(event[2])
-            return lambda s, a, f: finish_leaf(leaf(s, a), grads(s, a), f.owned, False)
-        if kind == "call":
-            return self._compile_call(event[1], event[2], event[3])
-        if kind == "write":
-            target, source = self._getter(event[1]), self._getter(event[2])
-
-            def write(s, a, f):
-                value = source(s, a)
-                target(s, a).array[...] = value.array if isinstance(value, Tensor) else value
-            return write
-        roots = self._getter(event[1])  # the gradients backward starts from: never adopted into .grad
-        return lambda s, a, f: f.owned.update(id(g.array) for g in roots(s, a))
-
-    def _compile_op(self, cls, arg_spec, kw_spec, out_slots, meta):
-        forward = cls.forward
-        args = self._getter(arg_spec)
-        kwargs = self._getter(kw_spec) if kw_spec is not None else None
-        rgs = [self.slot_rg[k] for k in out_slots]
-        needs = meta[1] if meta is not None else (False,) * len(arg_spec[1])
-
-        def op(s, a, f):
-            ctx = _new(cls)
-            ctx.needs_input_grad = needs
-            out = forward(ctx, *args(s, a), **kwargs(s, a)) if kwargs is not None else forward(ctx, *args(s, a))
-            outs = out if type(out) is tuple else (out,)
-            arrays = [o.array if isinstance(o, Tensor) else o for o in outs]
-            for k, array, rg in zip(out_slots, arrays, rgs):
-                s[k] = _make(array, rg, None, 0)
-            if meta is None:
-                return None
-            ctx._edges = (None,) * meta[0]  # (call_backward reads how many inputs there were)
-            ctx._num_outputs = len(arrays)
-            if len(arrays) > 1:
-                ctx._output_meta = tuple((x.shape, x.dtype, namespace(x)) for x in arrays)
-            if ctx._saved:  # as Function.apply packs them, less the version checks
-                ctx._saved = [[0, _make(i, False, None, 0) if hasattr(i, "shape") and not isinstance(i, Tensor)
-                               else i, 0, None] for i in ctx._saved]
-            return ctx
-        return op
-
-    def _compile_call(self, fn, spec, result_spec):
-        get = self._getter(spec)
-
-        def store(value, rspec, s):
-            if rspec[0] == SLOT:
-                s[rspec[1]] = value
-            elif rspec[0] in (LIST, TUPLE):
-                for v, r in zip(value, rspec[1]):
-                    store(v, r, s)
-
-        def call(s, a, f):
-            args, kwargs = get(s, a)
-            prev, state.enabled = state.enabled, f.grad_mode  # the caller's mode, as in the eager step
-            try:
-                store(fn(*args, **kwargs), result_spec, s)
-            finally:
-                state.enabled = prev
-        return call
-
-    # ---- running -------------------------------------------------------------------------------
-    def run(self, args):
-        """Replay the step with the step's positional ``args``; returns what the step returned,
-        with its tensors detached (no graph)."""
-        s = [None] * self.n_slots
-        for k, array in self.fresh:
-            s[k] = _make(array.copy(), False, None, 0)
-        f = _Frame(len(self.steps), state.enabled)
-        ctxs = f.ctxs
-        state.enabled = False
-        try:
-            for i, (step, release) in enumerate(zip(self.steps, self.release)):
-                ctx = step(s, args, f)
-                if ctx is not None:
-                    ctxs[i] = ctx
-                for k in release:
-                    s[k] = None
-        finally:
-            state.enabled = f.grad_mode
-        return _detached(self.result(s, args))
+                frees[i].append(k)
+        for i, (e, lines) in enumerate(zip(events, bodies)):
+            body.append(f"# event {i}: {_describe(e)}")
+            body += lines
+            if frees[i]:
+                body.append(" = ".join(f"v{k}" for k in sorted(frees[i])) + " = None")
+        source = "\n".join(["def replay(a):",
+                             "    grad_mode, owned = state.enabled, set()",
+                             "    state.enabled = False",
+                             "    try:"]
+                            + [f"        {line}" for line in body]
+                            + [f"        result = {self.expr(result_spec)}",
+                               "    finally:",
+                               "        state.enabled = grad_mode",
+                               "    return _detached(result)", ""])
+        namespace = dict(self.globals)
+        exec(compile(source, "<glassgrad.compile replay>", "exec"), namespace)
+        return source, namespace["replay"]
 
 
-class _Frame:
-    """The state of one replay besides the slots: the ctx of each op that is a node (until its
-    backward ran), the gradient arrays backward must not adopt (the engine's ``owned_ids``) and the
-    caller's grad mode."""
+def _array(out):
+    """An op's output as an array (forwards may return arrays or tensors)."""
+    return out.array if isinstance(out, Tensor) else out
 
-    __slots__ = ("ctxs", "owned", "grad_mode")
 
-    def __init__(self, n, grad_mode):
-        self.ctxs = [None] * n
-        self.owned = set()
-        self.grad_mode = grad_mode
+def _results(ctx, results):
+    """A raw backward's results as a tuple of one per input (as ``call_backward`` makes them)."""
+    if type(results) is not tuple:
+        results = (results,)
+    return results if len(results) == len(ctx._edges) else fix_count(ctx, results, len(ctx._edges))
+
+
+def _grad(result):
+    """A raw backward's result as a Tensor; NumPy's 0-d scalars become 0-d arrays again."""
+    if isinstance(result, Tensor):
+        return result
+    return _make(np.asarray(result) if isinstance(result, np.generic) else result, False, None, 0)
+
+
+def _node(ctx, n_inputs, *outputs):
+    """Make a replayed forward's ``ctx`` ready for its backward, as ``Function.apply`` does for a
+    graph node (less the edges: the program knows where each gradient goes)."""
+    ctx._edges = (None,) * n_inputs  # (call_backward reads how many inputs there were)
+    ctx._num_outputs = len(outputs)
+    if len(outputs) > 1:
+        ctx._output_meta = tuple((t.array.shape, t.array.dtype, namespace(t.array)) for t in outputs)
+    if ctx._saved:  # packed as Function.apply packs them, less the version checks
+        ctx._saved = [[0, _make(item, False, None, 0) if hasattr(item, "shape") and not isinstance(item, Tensor)
+                       else item, 0, None] for item in ctx._saved]
 
 
 def _detached(value):
