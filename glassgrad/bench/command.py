@@ -8,7 +8,8 @@ median ms/step. The ratio is glassgrad / PyTorch: below 1 means glassgrad is fas
 Besides the workloads (training steps, ``workloads.py``): ``--layers`` times W_CNN's layers alone
 (``layers.py``), ``--raw-tiny`` W_TINY written on raw tensors (``tiny.py``), ``--gemm`` NumPy's and
 PyTorch's matmul at the workloads' GEMM shapes, ``--sweep`` W_MLP over batch sizes and widths,
-``--malloc`` PyTorch with and without glassgrad's malloc settings. ``--profile CASE`` prints a
+``--malloc`` PyTorch with and without glassgrad's malloc settings, ``--compiled`` glassgrad's steps
+through ``glassgrad.compile`` next to its eager steps and PyTorch's. ``--profile CASE`` prints a
 cProfile of glassgrad steps instead.
 """
 import argparse
@@ -56,6 +57,22 @@ def measure_malloc(workload, repeats=3, warmup=5, steps=30, suite="workloads", t
     runs = harness.compare(suite, workload, runners, repeats, "--warmup", warmup, "--steps", steps, threads=threads)
     plain, malloc = harness.median_of(runs["plain"]), harness.median_of(runs["malloc"])
     return {"torch_ms": plain, "torch_gg_malloc_ms": malloc, "ratio": malloc / plain}
+
+
+def measure_compiled(workload, repeats=3, warmup=5, steps=30, with_torch=True, threads=None):
+    """glassgrad eager, glassgrad compiled (``glassgrad.compile``) and PyTorch, A B C A B C:
+    {'eager_ms', 'compiled_ms', 'torch_ms', 'compiled_vs_eager', 'compiled_vs_torch', peak RSS}."""
+    runners = {"eager": ("glassgrad", None, ()), "compiled": ("glassgrad", None, ("--compiled",))}
+    if with_torch:
+        runners["torch"] = ("torch", None, ())
+    runs = harness.compare("workloads", workload, runners, repeats, "--warmup", warmup, "--steps", steps,
+                           threads=threads)
+    out = {f"{name}_ms": harness.median_of(r) for name, r in runs.items()}
+    out.update({f"{name}_peak_rss_mb": max(x["peak_rss_mb"] for x in r) for name, r in runs.items()})
+    out["compiled_vs_eager"] = out["compiled_ms"] / out["eager_ms"]
+    if with_torch:
+        out["compiled_vs_torch"] = out["compiled_ms"] / out["torch_ms"]
+    return out
 
 
 def measure_gemm(workload, repeats=3, iters=200, threads=None):
@@ -126,6 +143,8 @@ def main(argv=None):
     p.add_argument("--sweep", action="store_true", help="also sweep W_MLP over batch sizes and widths")
     p.add_argument("--malloc", action="store_true",
                    help="also time PyTorch with and without glassgrad's malloc settings")
+    p.add_argument("--compiled", action="store_true",
+                   help="also time glassgrad.compile's replayed steps next to eager glassgrad and PyTorch")
     p.add_argument("--profile", metavar="CASE", choices=sorted(_SUITE_OF),
                    help="print a cProfile of glassgrad steps of CASE and stop")
     p.add_argument("--json", metavar="PATH", help="write the figures as JSON to PATH")
@@ -163,6 +182,17 @@ def main(argv=None):
             r = measure_malloc(w, a.repeats, a.warmup, a.steps, threads=a.threads)
             report["malloc"][w] = r
             print(f"{w:<16}{r['torch_ms']:10.3f}{r['torch_gg_malloc_ms']:11.3f}{r['ratio']:7.2f}", flush=True)
+    if a.compiled:
+        report["compiled"] = {}
+        print(f"\nglassgrad.compile: steps recorded once, then replayed\n{'workload':<16}{'eager ms':>10}"
+              f"{'compiled':>10}{'torch ms':>10}{'c/eager':>8}{'c/torch':>8}{'c MB':>7}{'torch MB':>9}")
+        for w in a.workloads:
+            r = measure_compiled(w, a.repeats, a.warmup, a.steps, with_torch, threads=a.threads)
+            report["compiled"][w] = r
+            torch_cols = (f"{r['torch_ms']:10.3f}", f"{r['compiled_vs_torch']:8.2f}", f"{r['torch_peak_rss_mb']:9.0f}") \
+                if with_torch else (f"{'-':>10}", f"{'-':>8}", f"{'-':>9}")
+            print(f"{w:<16}{r['eager_ms']:10.3f}{r['compiled_ms']:10.3f}{torch_cols[0]}{r['compiled_vs_eager']:8.2f}"
+                  f"{torch_cols[1]}{r['compiled_peak_rss_mb']:7.0f}{torch_cols[2]}", flush=True)
     if a.gemm and with_torch:
         report["gemm"] = {}
         for w in (w for w in a.workloads if w in GEMMS):
