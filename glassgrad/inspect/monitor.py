@@ -79,8 +79,6 @@ class Monitor:
         self._before = {}       # id(param) -> weights before this step's update
         self._input = None      # input statistics of this step
         self._last_input = None
-        self._keep_snapshot = False
-        self._snapshots = {}
         self._output = None     # the model's output tensor on this step
         self._accum_step = -1   # the step at which the gradient hook last checked .grad
         self._accum_seen = False
@@ -170,15 +168,7 @@ class Monitor:
             return
         for _, (_, params) in self._layers.items():
             for _, p in params:
-                a = p.array
-                if self._keep_snapshot:
-                    buf = self._snapshots.get(id(p))
-                    if buf is None or buf.shape != a.shape or buf.dtype != a.dtype:
-                        buf = self._snapshots[id(p)] = np.empty_like(a)
-                    np.copyto(buf, a)
-                    self._before[id(p)] = buf
-                else:
-                    self._before[id(p)] = a.copy()
+                self._before[id(p)] = p.array.copy()
         if x is not None and x.array.dtype.kind == "f":
             self._input = S.moments(x.array)
 

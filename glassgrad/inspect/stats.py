@@ -144,20 +144,21 @@ def moments(a):
     if count == 0:
         return {"mean": 0.0, "std": 0.0, "rms": 0.0, "finite": True}
     K = _kernels(flat)
-    if K is not None:
-        total, squares = K.sums(flat, step, count)
-        mean, ms = total / count, squares / count
-    else:
-        s = flat[::step][:count]
-        if s.dtype.kind != "f":
-            s = s.astype(np.float64)
-        mean, ms = float(s.mean(dtype=np.float64)), float(np.dot(s, s)) / s.size
-    if not (math.isfinite(ms) and math.isfinite(mean)):  # a non-finite value, or squares past the dtype's range
-        s = flat[::step][:count].astype(np.float64)
-        finite = bool(np.isfinite(s).all())
-        ms = float(np.dot(s, s)) / s.size
-        return {"mean": mean, "std": math.sqrt(max(ms - mean * mean, 0.0)) if finite else math.nan,
-                "rms": math.sqrt(ms) if finite else math.nan, "finite": finite}
+    with np.errstate(over="ignore", invalid="ignore"):  # (overflow is handled below)
+        if K is not None:
+            total, squares = K.sums(flat, step, count)
+            mean, ms = total / count, squares / count
+        else:
+            s = flat[::step][:count]
+            if s.dtype.kind != "f":
+                s = s.astype(np.float64)
+            mean, ms = float(s.mean(dtype=np.float64)), float(np.dot(s, s)) / s.size
+        if not (math.isfinite(ms) and math.isfinite(mean)):  # a non-finite value, or squares past the range
+            s = flat[::step][:count].astype(np.float64)
+            finite = bool(np.isfinite(s).all())
+            ms = float(np.dot(s, s)) / s.size
+            return {"mean": mean, "std": math.sqrt(max(ms - mean * mean, 0.0)) if finite else math.nan,
+                    "rms": math.sqrt(ms) if finite else math.nan, "finite": finite}
     return {"mean": mean, "std": math.sqrt(max(ms - mean * mean, 0.0)), "rms": math.sqrt(ms), "finite": True}
 
 
