@@ -219,3 +219,24 @@ def test_returned_tensors_are_detached_and_equal():
     assert not outs[2][0].requires_grad and outs[2][0].item() == 3.0
     assert np.array_equal(outs[2][1].array, np.array([0.0, 2.0, 4.0], np.float32))
     assert w.grad is None
+
+
+def test_modules_reached_through_other_objects_are_guarded_too():
+    class Trainer:
+        def __init__(self):
+            glassgrad.manual_seed(0)
+            self.model = nn.Sequential(nn.Linear(4, 16), nn.Dropout(0.5), nn.Linear(16, 1))
+
+        def predict(self, x):
+            return self.model(x)
+
+    trainer, x = Trainer(), glassgrad.randn(8, 4)
+    predict = glassgrad.compile(trainer.predict)
+    with glassgrad.no_grad():
+        for _ in range(3):
+            predict(x)
+        trainer.model.eval()
+        outs = [predict(x) for _ in range(3)]
+        expected = trainer.model(x)
+    assert all(np.array_equal(o.array, expected.array) for o in outs)   # dropout off: eval mode is seen
+    assert len(predict.status()) == 2 and all(s.startswith("replaying") for s in predict.status())

@@ -45,6 +45,7 @@ class Trace:
         self.depth = 0          # > 0 inside an op's forward or a node's backward (their ops are theirs)
         self.muted = 0          # > 0 inside a replayed call: nothing in it is recorded
         self.rng_mark = None
+        self.modules = {}       # id -> every module called (the compiled step guards on .training)
 
     # ---- helpers -------------------------------------------------------------------------------
     def stop(self, reason):
@@ -155,6 +156,13 @@ class Trace:
             self.stop(f"a hook on a leaf tensor of shape {tuple(leaf.shape)} (register_hook or "
                       "register_post_accumulate_grad_hook, e.g. a Monitor's): a replay would skip it")
         self.events.append(("leaf", self.spec(leaf), self.spec(list(grads))))
+
+    def module_called(self, module, hooked):
+        """A module is called; ``hooked``: it has forward or backward hooks."""
+        self.modules[id(module)] = module
+        if hooked and not self.muted:
+            self.stop(f"{type(module).__name__} has forward or backward hooks (a Monitor, or "
+                      "register_forward_hook): a replay would skip them")
 
     def array_write(self, target, source):
         """An in-place method outside the graph wrote ``source`` (tensor, array or number) into

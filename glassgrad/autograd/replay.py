@@ -233,6 +233,7 @@ class _Writer:
             else:
                 lines += [f"r = call_backward(ctx{op}, {self.expr(grads)})", f"ctx{op} = None"]
                 lines += [f"v{k} = r[{n}]" for n, k in enumerate(results) if k is not None]
+            lines.append("r = None  # (a reference left here would make finish_leaf copy the gradient)")
             return lines, self.reads(grads, set())
         if kind == "leaf":
             return ([f"finish_leaf({self.expr(e[1])}, {self.expr(e[2])}, owned, False)"],
@@ -247,7 +248,7 @@ class _Writer:
             lines = ["state.enabled = grad_mode  # (the caller's grad mode, as in the eager step)",
                      f"r = {self.bind(fn, fn.__name__ + '_')}({', '.join(inputs)})",
                      "state.enabled = False"]
-            lines += [f"{target} = {value}" for target, value in self.stores(result, "r")]
+            lines += [f"{target} = {value}" for target, value in self.stores(result, "r")] + ["r = None"]
             return lines, self.reads(spec, set())
         return [f"owned.update(g.array for g in {self.expr(e[1])})"], self.reads(e[1], set())
 

@@ -59,19 +59,26 @@ def measure_malloc(workload, repeats=3, warmup=5, steps=30, suite="workloads", t
     return {"torch_ms": plain, "torch_gg_malloc_ms": malloc, "ratio": malloc / plain}
 
 
+JAX_CASES = ("W_TINY", "W_MLP", "W_CNN")
+
+
 def measure_compiled(workload, repeats=3, warmup=5, steps=30, with_torch=True, threads=None):
-    """glassgrad eager, glassgrad compiled (``glassgrad.compile``) and PyTorch, A B C A B C:
-    {'eager_ms', 'compiled_ms', 'torch_ms', 'compiled_vs_eager', 'compiled_vs_torch', peak RSS}."""
+    """glassgrad eager, glassgrad compiled (``glassgrad.compile``), PyTorch and, where JAX is
+    installed, ``jax.jit`` (``jax_worker.py``), taking turns: {'eager_ms', 'compiled_ms', 'torch_ms',
+    'jax_ms', 'compiled_vs_eager', 'compiled_vs_torch', 'compiled_vs_jax', peak RSS}."""
     runners = {"eager": ("glassgrad", None, ()), "compiled": ("glassgrad", None, ("--compiled",))}
     if with_torch:
         runners["torch"] = ("torch", None, ())
+    if workload in JAX_CASES and importlib.util.find_spec("jax") is not None:
+        runners["jax"] = ("jax", None, ())
     runs = harness.compare("workloads", workload, runners, repeats, "--warmup", warmup, "--steps", steps,
                            threads=threads)
     out = {f"{name}_ms": harness.median_of(r) for name, r in runs.items()}
     out.update({f"{name}_peak_rss_mb": max(x["peak_rss_mb"] for x in r) for name, r in runs.items()})
     out["compiled_vs_eager"] = out["compiled_ms"] / out["eager_ms"]
-    if with_torch:
-        out["compiled_vs_torch"] = out["compiled_ms"] / out["torch_ms"]
+    for other in ("torch", "jax"):
+        if other in runners:
+            out[f"compiled_vs_{other}"] = out["compiled_ms"] / out[f"{other}_ms"]
     return out
 
 
@@ -184,15 +191,17 @@ def main(argv=None):
             print(f"{w:<16}{r['torch_ms']:10.3f}{r['torch_gg_malloc_ms']:11.3f}{r['ratio']:7.2f}", flush=True)
     if a.compiled:
         report["compiled"] = {}
-        print(f"\nglassgrad.compile: steps recorded once, then replayed\n{'workload':<16}{'eager ms':>10}"
-              f"{'compiled':>10}{'torch ms':>10}{'c/eager':>8}{'c/torch':>8}{'c MB':>7}{'torch MB':>9}")
+        print(f"\nglassgrad.compile: steps recorded on two calls, then replayed (c: compiled)\n{'workload':<16}"
+              f"{'eager ms':>10}{'c ms':>10}{'torch ms':>10}{'jax ms':>10}{'c/eager':>8}{'c/torch':>8}{'c/jax':>8}"
+              f"{'c MB':>7}{'torch MB':>9}{'jax MB':>8}")
         for w in a.workloads:
             r = measure_compiled(w, a.repeats, a.warmup, a.steps, with_torch, threads=a.threads)
             report["compiled"][w] = r
-            torch_cols = (f"{r['torch_ms']:10.3f}", f"{r['compiled_vs_torch']:8.2f}", f"{r['torch_peak_rss_mb']:9.0f}") \
-                if with_torch else (f"{'-':>10}", f"{'-':>8}", f"{'-':>9}")
-            print(f"{w:<16}{r['eager_ms']:10.3f}{r['compiled_ms']:10.3f}{torch_cols[0]}{r['compiled_vs_eager']:8.2f}"
-                  f"{torch_cols[1]}{r['compiled_peak_rss_mb']:7.0f}{torch_cols[2]}", flush=True)
+            cell = lambda key, width, digits: f"{r[key]:{width}.{digits}f}" if key in r else f"{'-':>{width}}"  # noqa: E731
+            print(f"{w:<16}{cell('eager_ms', 10, 3)}{cell('compiled_ms', 10, 3)}{cell('torch_ms', 10, 3)}"
+                  f"{cell('jax_ms', 10, 3)}{cell('compiled_vs_eager', 8, 2)}{cell('compiled_vs_torch', 8, 2)}"
+                  f"{cell('compiled_vs_jax', 8, 2)}{cell('compiled_peak_rss_mb', 7, 0)}"
+                  f"{cell('torch_peak_rss_mb', 9, 0)}{cell('jax_peak_rss_mb', 8, 0)}", flush=True)
     if a.gemm and with_torch:
         report["gemm"] = {}
         for w in (w for w in a.workloads if w in GEMMS):

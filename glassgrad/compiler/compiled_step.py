@@ -69,7 +69,7 @@ class CompiledStep:
                                "keyword arguments are not recorded; pass the step's inputs positionally")
         hooked = next((m for m in self.modules if m._forward_hooks or m._forward_pre_hooks or m._backward_hooks),
                       None)
-        if hooked is not None:
+        if hooked is not None:  # (hooks added after the step was recorded)
             return self._eager(("hooks",), args, kwargs,
                                f"{type(hooked).__name__} has forward or backward hooks (a Monitor, or "
                                "register_forward_hook): a replay would skip them")
@@ -87,6 +87,11 @@ class CompiledStep:
         with tracing(trace):
             result = self.fn(*args)
         result_spec = trace.spec(result)
+        known = {id(m) for m in self.modules}
+        new = [m for i, m in trace.modules.items() if i not in known]
+        if new:  # modules reached only through other objects: guard on them too
+            self.modules += new
+            key = self._guard_key(args)
         if trace.reason is not None:
             self._give_up(key, trace.reason)
         elif entry is None:

@@ -552,6 +552,9 @@ class Module:
         return handle
 
     def _call_impl(self, *args, **kwargs):
+        if _grad_state.capture is not None:  # glassgrad.compile is recording: it guards on .training
+            _grad_state.capture.module_called(self, bool(self._forward_pre_hooks or self._forward_hooks
+                                                         or self._backward_hooks))
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks):
             return self.forward(*args, **kwargs)
         for hook_id, hook in list(self._forward_pre_hooks.items()):
