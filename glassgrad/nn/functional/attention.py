@@ -21,6 +21,7 @@ recomputation and its gradient; float64 and the no-Numba case run the same steps
 ``backward`` (used under ``create_graph=True``) recomputes P with glassgrad ops, so the gradient
 can be differentiated again; ``raw_backward`` (the usual path) is the blockwise one.
 """
+import copy
 import importlib.util
 import math
 import os
@@ -112,7 +113,6 @@ def _softmax_lse_(s, scale, row0, causal):
     """s (…, rows, keys) = softmax(scale · s) in place; returns the rows' log Σ exp (…, rows)."""
     lse = np.empty(s.shape[:-1], s.dtype)
     if _use_kernels(s) and s.size:
-        # one thread: a block's softmax is ~1 ms, less than handing half of it to another thread costs
         _numba_kernels()["softmax_lse"](s.reshape(-1, *s.shape[-2:]), lse.reshape(-1, s.shape[-2]),
                                         s.dtype.type(scale), row0, causal)
         return lse
@@ -169,7 +169,6 @@ class _Blocks:
                                          () if mask is None else mask.shape[:-2])
         nd = len(self.batch) + 2
         self.q, self.k, self.v = (np.broadcast_to(a, self.batch + a.shape[-2:]) for a in (q, k, v))
-        self.kt = np.swapaxes(self.k, -1, -2)
         self.mask = None if mask is None else mask.reshape((1,) * (nd - mask.ndim) + mask.shape)
         self.keep, self.keep_scale = keep, keep_scale
         self.scale, self.causal, self.L, self.S = scale, causal, L, S
@@ -183,10 +182,31 @@ class _Blocks:
             i1 = min(self.L, i0 + self.rows)
             yield i0, i1, min(self.S, i1) if self.causal else self.S
 
+    def split(self, fn, *arrays):
+        """``fn(part, *slices)`` on parts of the leading batch dim (each part's q, k, v, masks and
+        the matching slices of ``arrays``, which have the batch shape in front), on glassgrad's
+        threads: each thread runs whole blocks, so a block's GEMMs and kernels are handed over once."""
+        if not self.batch:
+            fn(self, *arrays)
+            return
+        flops = 2 * int(np.prod(self.batch, dtype=np.int64)) * self.L * self.S * (self.q.shape[-1] + self.v.shape[-1])
+        parallel.parallel_for(self.batch[0], lambda lo, hi: fn(self._part(lo, hi), *(
+            None if a is None else a[lo:hi] for a in arrays)), flops=flops)
+
+    def _part(self, lo, hi):
+        part = copy.copy(self)
+        part.batch = (hi - lo,) + self.batch[1:]
+        part.q, part.k, part.v = self.q[lo:hi], self.k[lo:hi], self.v[lo:hi]
+        if self.mask is not None and self.mask.shape[0] != 1:
+            part.mask = self.mask[lo:hi]
+        if self.keep is not None:
+            part.keep = self.keep[lo:hi]
+        return part
+
     def scores(self, i0, i1, s_hi):
         """The block's scores with the mask applied: (…, rows, s_hi), and the scale and causal
         flag still to apply (the kernels fold them into their pass)."""
-        s = parallel.matmul(self.q[..., i0:i1, :], self.kt[..., :s_hi])
+        s = np.matmul(self.q[..., i0:i1, :], np.swapaxes(self.k[..., :s_hi, :], -1, -2))
         if self.mask is None:
             return s, self.scale, self.causal
         s *= s.dtype.type(self.scale)
@@ -209,11 +229,16 @@ class _Blocks:
 
 
 def _attention_arrays(blocks, weights):
-    """O (and the weights Pd when ``weights``) and the rows' lse, block by block."""
+    """O (and the weights Pd when ``weights``) and the rows' lse."""
     b = blocks
     out = np.empty(b.batch + (b.L, b.v.shape[-1]), b.q.dtype)
     lse = np.empty(b.batch + (b.L,), b.q.dtype)
     pw = np.zeros(b.batch + (b.L, b.S), b.q.dtype) if weights else None
+    b.split(_forward_blocks, out, lse, pw)
+    return out, lse, pw
+
+
+def _forward_blocks(b, out, lse, pw):
     for i0, i1, s_hi in b:
         if s_hi == 0:
             out[..., i0:i1, :] = 0
@@ -224,23 +249,24 @@ def _attention_arrays(blocks, weights):
         pd = b.dropped(s, i0, i1, s_hi)
         if pw is not None:
             pw[..., i0:i1, :s_hi] = pd
-        if i1 - i0 == b.L:
-            parallel.matmul(pd, b.v[..., :s_hi, :], out=out)
-        else:
-            out[..., i0:i1, :] = parallel.matmul(pd, b.v[..., :s_hi, :])
-    return out, lse, pw
+        np.matmul(pd, b.v[..., :s_hi, :], out=out[..., i0:i1, :])
 
 
 def _attention_grads(blocks, lse, dout, dweights, need_dq, need_dk, need_dv, need_dm):
     """dQ, dK, dV and dS (the mask's gradient, whole, only when ``need_dm``) in the broadcast
-    batch shape, block by block from the saved lse."""
+    batch shape, from the saved lse."""
     b = blocks
     dt = b.q.dtype
     dq = np.empty(b.batch + b.q.shape[-2:], dt) if need_dq else None
     dk = np.zeros(b.batch + b.k.shape[-2:], dt) if need_dk else None
     dv = np.zeros(b.batch + b.v.shape[-2:], dt) if need_dv else None
     dm = np.zeros(b.batch + (b.L, b.S), dt) if need_dm else None
-    vt = np.swapaxes(b.v, -1, -2)
+    b.split(_backward_blocks, lse, dout, dweights, dq, dk, dv, dm)
+    return dq, dk, dv, dm
+
+
+def _backward_blocks(b, lse, dout, dweights, dq, dk, dv, dm):
+    dt = b.q.dtype
     for i0, i1, s_hi in b:
         if s_hi == 0:
             if dq is not None:
@@ -251,8 +277,8 @@ def _attention_grads(blocks, lse, dout, dweights, need_dq, need_dk, need_dv, nee
         do = dout[..., i0:i1, :]
         if dv is not None:
             pd = b.dropped(p, i0, i1, s_hi)
-            dv[..., :s_hi, :] += parallel.matmul(np.swapaxes(pd, -1, -2), do)
-        dp = parallel.matmul(do, vt[..., :s_hi])
+            dv[..., :s_hi, :] += np.matmul(np.swapaxes(pd, -1, -2), do)
+        dp = np.matmul(do, np.swapaxes(b.v[..., :s_hi, :], -1, -2))
         if dweights is not None:
             dp += dweights[..., i0:i1, :s_hi]
         if b.keep is not None:
@@ -261,17 +287,13 @@ def _attention_grads(blocks, lse, dout, dweights, need_dq, need_dk, need_dv, nee
         ds = _softmax_grad_(dp, p)
         if dm is not None:
             dm[..., i0:i1, :s_hi] = ds
-        if not (need_dq or need_dk):
+        if dq is None and dk is None:
             continue
         ds *= dt.type(b.scale)
         if dq is not None:
-            if i1 - i0 == b.L:
-                parallel.matmul(ds, b.k[..., :s_hi, :], out=dq)
-            else:
-                dq[..., i0:i1, :] = parallel.matmul(ds, b.k[..., :s_hi, :])
+            np.matmul(ds, b.k[..., :s_hi, :], out=dq[..., i0:i1, :])
         if dk is not None:
-            dk[..., :s_hi, :] += parallel.matmul(np.swapaxes(ds, -1, -2), b.q[..., i0:i1, :])
-    return dq, dk, dv, dm
+            dk[..., :s_hi, :] += np.matmul(np.swapaxes(ds, -1, -2), b.q[..., i0:i1, :])
 
 
 def _scores_tensors(q, k, mask, causal, scale):
