@@ -21,7 +21,7 @@ def test_exp32_is_accurate_over_its_range(rng):
     out = np.empty_like(x)
     _exp_all(x, out)
     ref = np.exp(x.astype(np.float64))
-    assert np.max(np.abs(out - ref) / ref) < 2.5e-7     # ~2 float32 ulp
+    assert np.max(np.abs(out - ref) / ref) < 4e-7     # within 3 float32 ulp
     np.testing.assert_allclose(out, np.exp(x), rtol=5e-7, atol=0)
 
 
