@@ -33,6 +33,7 @@ from ...autograd.function import Function
 from ...autograd.gradients import grad as _grad
 from ...autograd.grad_mode import enable_grad
 from ...ops.shape import cat
+from . import _lstm_gates
 from .linear import linear
 
 __all__ = ["recurrent_layer"]
@@ -171,8 +172,9 @@ def _weight_grads(d_in, d_hid, x, h0, y, w_ih, sched, need):
 
 # ---- LSTM --------------------------------------------------------------------------------------
 def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched):
-    """Returns y (N, P), the gate activations (N, 4H) and the cell states (N, H)."""
+    """Returns y (N, P), the gate activations (N, 4H), the cell states (N, H) and their tanh."""
     hid = w_ih.shape[0] // 4
+    use_fused = _lstm_gates.fused(x.dtype)
     scale = _gate_scale(4, hid, x.dtype, (0, 1, 3))
     shift = (1 - scale).astype(x.dtype)                          # ½ after the sigmoid gates' tanh
     gates = _input_products(x, w_ih, b_ih, b_hh, scale)
@@ -180,51 +182,33 @@ def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched):
     w_hr_t = w_hr.T if w_hr is not None else None
     n = x.shape[0]
     c = np.empty((n, hid), dtype=x.dtype)
+    tc = np.empty((n, hid), dtype=x.dtype)
     m = np.empty((n, hid), dtype=x.dtype) if w_hr is not None else None
     y = np.empty((n, w_hh.shape[1]), dtype=x.dtype)
     tmp = np.empty((sched.batch, 4 * hid), dtype=x.dtype)
-    ig = np.empty((sched.batch, hid), dtype=x.dtype)
     flops = 2 * (w_hh.size + (w_hr.size if w_hr is not None else 0))
     for k, (lo, bs) in enumerate(sched.steps):
         h_prev, c_prev = _previous(y, h0, sched, k), _previous(c, c0, sched, k)
 
         def rows(a, b, lo=lo, h_prev=h_prev, c_prev=c_prev):
-            g = gates[lo + a:lo + b]
+            r = slice(lo + a, lo + b)
             np.matmul(h_prev[a:b], w_t, out=tmp[a:b])
-            g += tmp[a:b]
-            np.tanh(g, out=g)
-            g *= scale
-            g += shift
-            i, f, gg, o = g[:, :hid], g[:, hid:2 * hid], g[:, 2 * hid:3 * hid], g[:, 3 * hid:]
-            ct = c[lo + a:lo + b]
-            np.multiply(f, c_prev[a:b], out=ct)
-            np.multiply(i, gg, out=ig[a:b])
-            ct += ig[a:b]
-            out = m[lo + a:lo + b] if m is not None else y[lo + a:lo + b]
-            np.tanh(ct, out=out)
-            out *= o
+            out = m[r] if m is not None else y[r]
+            _lstm_gates.forward_step(gates[r], tmp[a:b], c_prev[a:b], c[r], tc[r], out, scale, shift, use_fused)
             if m is not None:
-                np.matmul(out, w_hr_t, out=y[lo + a:lo + b])
+                np.matmul(out, w_hr_t, out=y[r])
         _for_rows(bs, bs * flops, rows)
-    return y, gates, c
+    return y, gates, c, tc
 
 
-def _lstm_backward(dy, dhn, dcn, x, h0, c0, w_ih, w_hh, w_hr, y, gates, c, sched, need):
+def _lstm_backward(dy, dhn, dcn, x, h0, c0, w_ih, w_hh, w_hr, y, gates, c, tc, sched, need):
     hid = w_ih.shape[0] // 4
-    tc = np.tanh(c)
-    dtc = np.multiply(tc, tc)
-    np.subtract(1, dtc, out=dtc)                                  # tanh' of the cell state
-    dact = np.subtract(1, gates)                                  # σ' = s(1 - s), tanh' = 1 - g²
-    dact *= gates
-    gg = gates[:, 2 * hid:3 * hid]
-    np.multiply(gg, gg, out=dact[:, 2 * hid:3 * hid])
-    np.subtract(1, dact[:, 2 * hid:3 * hid], out=dact[:, 2 * hid:3 * hid])
+    tables = _lstm_gates.derivative_tables(gates, tc, _lstm_gates.fused(gates.dtype))
     dgates = np.empty_like(gates)
     dh = dhn.copy()
     dc = dcn.copy()
     dh_all = np.empty_like(y) if w_hr is not None else None       # kept for dW_hr
     dht = np.empty((sched.batch, y.shape[1]), dtype=y.dtype)
-    tmp = np.empty((sched.batch, hid), dtype=y.dtype)
     flops = 2 * (w_hh.size + (w_hr.size if w_hr is not None else 0))
     for k in range(len(sched.steps) - 1, -1, -1):
         lo, bs = sched.steps[k]
@@ -232,29 +216,17 @@ def _lstm_backward(dy, dhn, dcn, x, h0, c0, w_ih, w_hh, w_hr, y, gates, c, sched
 
         def rows(a, b, lo=lo, c_prev=c_prev):
             r = slice(lo + a, lo + b)
-            g, d = gates[r], dgates[r]
-            i, f, gg, o = g[:, :hid], g[:, hid:2 * hid], g[:, 2 * hid:3 * hid], g[:, 3 * hid:]
             dh_k = dh_all[r] if dh_all is not None else dht[a:b]
             np.add(dy[r], dh[a:b], out=dh_k)
             dm = np.matmul(dh_k, w_hr) if w_hr is not None else dh_k
-            np.multiply(dm, tc[r], out=d[:, 3 * hid:])               # do
-            t = tmp[a:b]
-            np.multiply(dm, o, out=t)
-            t *= dtc[r]
-            dck = dc[a:b]
-            dck += t                                                 # dc of this step
-            np.multiply(dck, gg, out=d[:, :hid])                     # di
-            np.multiply(dck, c_prev[a:b], out=d[:, hid:2 * hid])     # df
-            np.multiply(dck, i, out=d[:, 2 * hid:3 * hid])           # dg
-            dck *= f                                                 # dc of the step before
-            d *= dact[r]
-            np.matmul(d, w_hh, out=dh[a:b])
+            rows_tables = None if tables is None else (tables[0][r], tables[1][r])
+            _lstm_gates.backward_step(dm, gates[r], tc[r], c_prev[a:b], dc[a:b], dgates[r], rows_tables)
+            np.matmul(dgates[r], w_hh, out=dh[a:b])
         _for_rows(bs, bs * flops, rows)
     grads = _weight_grads(dgates, dgates, x, h0, y, w_ih, sched, need)
     dw_hr = None
     if w_hr is not None and need[7]:
-        tc *= gates[:, 3 * hid:]                                   # o ⊙ tanh c, the projected vector
-        dw_hr = parallel.matmul(dh_all.T, tc)
+        dw_hr = parallel.matmul(dh_all.T, tc * gates[:, 3 * hid:])  # o ⊙ tanh c, the projected vector
     return grads + (dh, dc, dw_hr)
 
 
@@ -410,9 +382,9 @@ class RecurrentLayer(Function):
             bi = bh = None
         saved = ()
         if mode == "LSTM":
-            y, gates, c = _lstm_forward(xa, h0a, c0a, wi, wh, bi, bh, wr, sched)
+            y, gates, c, tc = _lstm_forward(xa, h0a, c0a, wi, wh, bi, bh, wr, sched)
             outs = (y, _final(y, sched, h0a), _final(c, sched, c0a))
-            saved = (gates, c)
+            saved = (gates, c, tc)
         elif mode == "GRU":
             y, gi, gh = _gru_forward(xa, h0a, wi, wh, bi, bh, sched)
             outs = (y, _final(y, sched, h0a))
@@ -449,9 +421,9 @@ class RecurrentLayer(Function):
         need = ctx.needs_input_grad
         dy = np.ascontiguousarray(dy)
         if ctx.mode == "LSTM":
-            gates, c = saved[9:]
+            gates, c, tc = saved[9:]
             dx, dwi, dwh, dbi, dbh, dh0, dc0, dwr = _lstm_backward(
-                dy, dhn, dcn, x, h0, c0, w_ih, w_hh, w_hr, y, gates, c, sched, need)
+                dy, dhn, dcn, x, h0, c0, w_ih, w_hh, w_hr, y, gates, c, tc, sched, need)
         elif ctx.mode == "GRU":
             gi, gh = saved[9:]
             dx, dwi, dwh, dbi, dbh, dh0 = _gru_backward(dy, dhn, x, h0, w_ih, w_hh, y, gi, gh, sched, need)
