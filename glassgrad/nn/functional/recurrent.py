@@ -142,18 +142,19 @@ def _rnn_backward(dy, dhn, x, h0, w_ih, w_hh, y, sched, relu, need):
 class _WeightGrads:
     """dW_ih, dW_hh, db_ih, db_hh accumulated over blocks of rows as backpropagation through time
     finishes them (``add``), from the pre-activation gradients of the input-to-hidden (``d_in``)
-    and hidden-to-hidden (``d_hid``) products; ``finish`` adds dx (one GEMM) and returns
-    (dx, dW_ih, dW_hh, db_ih, db_hh)."""
+    and hidden-to-hidden (``d_hid``) products; dx (``input_grad``) in one GEMM."""
 
     def __init__(self, d_in, d_hid, x, h0, y, w_ih, sched, need):
         self.d_in, self.d_hid, self.x, self.h0, self.y, self.w_ih = d_in, d_hid, x, h0, y, w_ih
         self.sched, self.need = sched, need
+        self.dx = None
         self.dw_ih = np.zeros((d_in.shape[1], x.shape[1]), d_in.dtype) if need[3] else None
         self.dw_hh = np.zeros((d_hid.shape[1], y.shape[1]), d_in.dtype) if need[4] else None
         self.db_ih = np.zeros(d_in.shape[1], d_in.dtype) if need[5] else None
         self.db_hh = np.zeros(d_hid.shape[1], d_in.dtype) if need[6] else None
-        self.flops = 2 * x.shape[0] * ((d_in.size // x.shape[0]) * x.shape[1] if need[3] else 0) \
-            + 2 * x.shape[0] * ((d_hid.size // x.shape[0]) * y.shape[1] if need[4] else 0)
+        rows = x.shape[0]
+        self.flops = 2 * rows * (d_in.shape[1] * x.shape[1] * (need[0] + need[3])
+                                 + (d_hid.shape[1] * y.shape[1] if need[4] else 0))
 
     def _previous_rows(self, ks):
         """The states the steps ``ks`` (consecutive, their rows one block) started from, in row order."""
@@ -178,11 +179,16 @@ class _WeightGrads:
         if self.db_hh is not None and not (d_hid is d_in and self.db_ih is not None):
             self.db_hh += d_hid.sum(0)
 
-    def finish(self):
-        dx = parallel.matmul(self.d_in, self.w_ih) if self.need[0] else None
+    def input_grad(self):
+        """dx of every row: one GEMM, once every row's gradients are there."""
+        if self.need[0]:
+            self.dx = parallel.matmul(self.d_in, self.w_ih)
+
+    def result(self):
+        """(dx, dW_ih, dW_hh, db_ih, db_hh)."""
         if self.db_hh is not None and self.d_hid is self.d_in and self.db_ih is not None:
             self.db_hh[...] = self.db_ih                      # (one sum served both)
-        return dx, self.dw_ih, self.dw_hh, self.db_ih, self.db_hh
+        return self.dx, self.dw_ih, self.dw_hh, self.db_ih, self.db_hh
 
 
 BLOCK_ROWS = 128  # rows of the blocks that backward's second thread turns into weight gradients
@@ -206,9 +212,9 @@ def _through_time(sched, step, grads):
     """Backpropagation through time: ``step(k)`` for every step from the last to the first (each
     writes the pre-activation gradients of its rows), while a second thread turns each finished
     block of rows into weight gradients (``grads.add``): the loop is sequential, the weight
-    gradients are not, so they take the other core instead of a GEMM over all rows after the loop.
-    With one thread, or little work, the same blocks run one after the other. Returns
-    ``grads.finish()``."""
+    gradients are not, so they take the other core, and the loop's thread computes dx once it is
+    done. With one thread, or little work, the same blocks run one after the other, so the
+    results do not depend on the threads. Returns ``grads.result()``."""
     blocks = _blocks_backward(sched)
     ready = queue.SimpleQueue()
 
@@ -220,16 +226,17 @@ def _through_time(sched, step, grads):
                 ready.put((lo, hi, ks))
         finally:
             ready.put(None)                   # (also when a step raised: the other thread stops)
+        grads.input_grad()
 
     def weights():
         for block in iter(ready.get, None):
-            grads.add(block[0], block[1], block[2])
+            grads.add(*block)
 
     def run(first, last):
         for role in (loop, weights)[first:last]:
             role()
     parallel.parallel_for(2, run, flops=grads.flops)
-    return grads.finish()
+    return grads.result()
 
 
 # ---- LSTM --------------------------------------------------------------------------------------
