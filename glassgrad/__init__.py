@@ -48,6 +48,7 @@ from .nn.functional.pool_nd import max_pool3d  # noqa: E402,F401
 from .nn.functional.vision import pixel_shuffle, pixel_unshuffle  # noqa: E402,F401
 from . import optim  # noqa: E402,F401
 from . import func  # noqa: E402,F401
+from .compiler import compile  # noqa: E402,F401  (capture a training step, replay it)
 from .func import vmap  # noqa: E402,F401
 from .dlpack import from_dlpack  # noqa: E402,F401
 from . import distributed, onnx  # noqa: E402,F401  (onnx and mpi4py are imported only when used)

@@ -94,3 +94,13 @@ def test_table_columns_stay_apart_for_big_figures():
     line = _row("W_CNN", r)
     assert line.split() == ["W_CNN", "64.045", "2862.100", "0.17", "1395.959", "76", "366", "18312", "716"]
     assert len(line) == len(HEADER)
+
+
+def test_bench_compiled_rows(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert main(["bench", "W_TINY", "--compiled", "--repeats", "1", "--warmup", "3", "--steps", "2",
+                 "--threads", "1", "--json", str(out)]) == 0
+    row = json.loads(out.read_text())["compiled"]["W_TINY"]
+    assert row["compiled_vs_eager"] == pytest.approx(row["compiled_ms"] / row["eager_ms"])
+    assert row["compiled_vs_torch"] == pytest.approx(row["compiled_ms"] / row["torch_ms"])
+    assert "glassgrad.compile" in capsys.readouterr().out

@@ -16,6 +16,7 @@ LAYERS = [
     {"nn"},
     {"func"},
     {"optim"},
+    {"compiler"},
     {"data"},
     {"io", "onnx"},
     {"utils"},
@@ -88,7 +89,7 @@ def test_readme_and_architecture_tables_follow_the_layers():
     repo = ROOT.parent
     for doc in (repo / "README.md", repo / "docs" / "ARCHITECTURE.md"):
         names = _table_layers(doc)
-        missing = {"backend", "autograd", "distributed", "ops", "nn", "func", "optim", "data", "io",
+        missing = {"backend", "autograd", "distributed", "ops", "nn", "func", "optim", "compiler", "data", "io",
                    "utils", "inspect", "train", "cli", "bench"} - set(names)
         assert not missing, f"{doc.name}: layer table lacks {sorted(missing)}"
         ranks = [RANK[name] for name in names]

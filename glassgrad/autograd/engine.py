@@ -101,8 +101,10 @@ def _count_dependencies(roots, leaf_deps=None):
     return deps
 
 
-def _finish_leaf(leaf, grads, owned_ids, create_graph):
+def finish_leaf(leaf, grads, owned_ids, create_graph):
     """Hooks, accumulation into ``.grad``, then post-accumulate hooks, for one leaf."""
+    if state.capture is not None:
+        state.capture.leaf(leaf, grads)
     _accumulate(leaf, _leaf_grad(leaf, grads, create_graph, owned_ids), owned_ids, create_graph)
     hooks = getattr(leaf, "_post_acc_hooks", None)
     if hooks:
@@ -135,6 +137,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
         owned_ids = set()
     for g in grad_outputs:
         owned_ids.add(id(g.array))
+    trace = state.capture  # glassgrad.compile recording this step, or None
+    if trace is not None:
+        trace.backward_begin(outputs, grad_outputs, create_graph, capture)
     buffers = {}   # node -> [gradient of each of its outputs]
     leaves = {}    # id(leaf) -> [leaf, grad, grad, ...]: applied once, after the whole pass
     anomaly = state.anomaly is True
@@ -177,7 +182,13 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                         slot = capture_nodes.get((node, nr))
                         if slot is not None:
                             captured[slot] = g
-                results = _call_backward(node, grads)
+                if trace is None:
+                    results = call_backward(node, grads)
+                else:
+                    given = list(grads)  # (call_backward fills the missing ones with zeros)
+                    trace.node_enter(node)
+                    results = call_backward(node, grads)
+                    trace.node_exit(node, given, results)
                 if anomaly:
                     from .anomaly import check_backward
                     check_backward(node, results)
@@ -214,10 +225,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                         leaf_deps[id(edge)] = left
                         if not left and id(edge) in leaves:
                             leaf, *grads = leaves.pop(id(edge))
-                            _finish_leaf(leaf, grads, owned_ids, create_graph)
+                            finish_leaf(leaf, grads, owned_ids, create_graph)
         for leaf, *grads in leaves.values():
             if capture is None:
-                _finish_leaf(leaf, grads, owned_ids, create_graph)
+                finish_leaf(leaf, grads, owned_ids, create_graph)
             else:
                 captured[capture_leaves[id(leaf)]] = _leaf_grad(leaf, grads, create_graph, owned_ids)
     finally:
@@ -239,7 +250,7 @@ def _run_pre_hooks(node, grads, owned_ids):
                     owned_ids.add(id(new.array))
 
 
-def _call_backward(node, grads):
+def call_backward(node, grads):
     """Run ``node``'s backward; one result (a Tensor or None) per edge."""
     if node._num_outputs > 1:  # outputs that got no gradient count as zeros
         for nr, g in enumerate(grads):
@@ -255,7 +266,7 @@ def _call_backward(node, grads):
         results = (results,)
     n = len(node._edges)
     if len(results) != n:
-        results = _fix_count(node, results, n)
+        results = fix_count(node, results, n)
     for r in results:
         if r is not None and not isinstance(r, Tensor):  # arrays (from raw-array backwards)
             return tuple(r if r is None or isinstance(r, Tensor) else _wrap_result(r) for r in results)
@@ -267,7 +278,7 @@ def _wrap_result(r):
     return wrap_array(np.asarray(r) if isinstance(r, np.generic) else r)
 
 
-def _fix_count(node, results, n):
+def fix_count(node, results, n):
     """Trailing non-tensor inputs (shapes, dims) may be left out of backward's results."""
     if len(results) < n and all(e is None for e in node._edges[len(results):]):
         return results + (None,) * (n - len(results))

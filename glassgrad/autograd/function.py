@@ -169,6 +169,9 @@ class Function:
                 out = intercept(cls, args, kwargs)
                 if out is not NotImplemented:
                     return out
+        trace = state.capture  # glassgrad.compile recording this step, or None
+        if trace is not None:
+            trace.op_begin(cls)
         ctx = cls.__new__(cls)
         edges = None
         prev = state.enabled
@@ -223,6 +226,8 @@ class Function:
         if _recorders:
             for record in _recorders:
                 record(cls, args, kwargs, outs)
+        if trace is not None:
+            trace.op_end(cls, args, kwargs, outs, node)
         return outs if type(out) is tuple else outs[0]
 
 

@@ -13,6 +13,7 @@ class _State(threading.local):
         self.fw_level = 0        # forward-mode AD: the active dual level (0: none)
         self.saved_hooks = None  # (pack_hook, unpack_hook) of the innermost saved_tensors_hooks
         self.hooks_disabled = None  # the message of an active disable_saved_tensors_hooks
+        self.capture = None      # the capture.Trace recording this thread's step (glassgrad.compile)
 
 
 state = _State()

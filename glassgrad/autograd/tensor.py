@@ -8,6 +8,7 @@ module holds what every tensor needs regardless of ops.
 import numpy as np
 
 from .. import backend
+from .grad_mode import state
 
 
 def _as_array(data, dtype=None):
@@ -269,6 +270,8 @@ class Tensor:
     # ---- conversion ----------------------------------------------------------------------------
     def numpy(self):
         """The data as a NumPy array (shared memory on the CPU)."""
+        if state.capture is not None:
+            state.capture.value_read(self, "numpy()")
         if self._rg:
             raise RuntimeError("Can't call numpy() on a Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if self.device.type != "cpu":
@@ -289,11 +292,15 @@ class Tensor:
         return self.array.__dlpack_device__()
 
     def __array__(self, dtype=None, copy=None):
+        if state.capture is not None:
+            state.capture.value_read(self, "__array__")
         array = backend.move(self.array, "cpu")
         return array if dtype is None else array.astype(dtype, copy=False)
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
+        if state.capture is not None:
+            state.capture.value_read(self, "item()")
         if self.array.size != 1:
             raise RuntimeError(f"item(): a Tensor with {self.array.size} elements cannot be converted "
                                "to a Python scalar; index or reduce it first")
@@ -301,6 +308,8 @@ class Tensor:
 
     def tolist(self):
         """The data as (nested) Python lists."""
+        if state.capture is not None:
+            state.capture.value_read(self, "tolist()")
         return backend.move(self.array, "cpu").tolist()
 
     def __float__(self):
@@ -329,6 +338,8 @@ class Tensor:
         return self.to("cuda" if device is None else f"cuda:{device}")
 
     def __repr__(self):
+        if state.capture is not None:
+            state.capture.value_read(self, "__repr__")
         from .printing import format_tensor
         return format_tensor(self)
 

@@ -8,7 +8,8 @@ median ms/step. The ratio is glassgrad / PyTorch: below 1 means glassgrad is fas
 Besides the workloads (training steps, ``workloads.py``): ``--layers`` times W_CNN's layers alone
 (``layers.py``), ``--raw-tiny`` W_TINY written on raw tensors (``tiny.py``), ``--gemm`` NumPy's and
 PyTorch's matmul at the workloads' GEMM shapes, ``--sweep`` W_MLP over batch sizes and widths,
-``--malloc`` PyTorch with and without glassgrad's malloc settings. ``--profile CASE`` prints a
+``--malloc`` PyTorch with and without glassgrad's malloc settings, ``--compiled`` glassgrad's steps
+through ``glassgrad.compile`` next to its eager steps and PyTorch's. ``--profile CASE`` prints a
 cProfile of glassgrad steps instead.
 """
 import argparse
@@ -56,6 +57,29 @@ def measure_malloc(workload, repeats=3, warmup=5, steps=30, suite="workloads", t
     runs = harness.compare(suite, workload, runners, repeats, "--warmup", warmup, "--steps", steps, threads=threads)
     plain, malloc = harness.median_of(runs["plain"]), harness.median_of(runs["malloc"])
     return {"torch_ms": plain, "torch_gg_malloc_ms": malloc, "ratio": malloc / plain}
+
+
+JAX_CASES = ("W_TINY", "W_MLP", "W_CNN")
+
+
+def measure_compiled(workload, repeats=3, warmup=5, steps=30, with_torch=True, threads=None):
+    """glassgrad eager, glassgrad compiled (``glassgrad.compile``), PyTorch and, where JAX is
+    installed, ``jax.jit`` (``jax_worker.py``), taking turns: {'eager_ms', 'compiled_ms', 'torch_ms',
+    'jax_ms', 'compiled_vs_eager', 'compiled_vs_torch', 'compiled_vs_jax', peak RSS}."""
+    runners = {"eager": ("glassgrad", None, ()), "compiled": ("glassgrad", None, ("--compiled",))}
+    if with_torch:
+        runners["torch"] = ("torch", None, ())
+    if workload in JAX_CASES and importlib.util.find_spec("jax") is not None:
+        runners["jax"] = ("jax", None, ())
+    runs = harness.compare("workloads", workload, runners, repeats, "--warmup", warmup, "--steps", steps,
+                           threads=threads)
+    out = {f"{name}_ms": harness.median_of(r) for name, r in runs.items()}
+    out.update({f"{name}_peak_rss_mb": max(x["peak_rss_mb"] for x in r) for name, r in runs.items()})
+    out["compiled_vs_eager"] = out["compiled_ms"] / out["eager_ms"]
+    for other in ("torch", "jax"):
+        if other in runners:
+            out[f"compiled_vs_{other}"] = out["compiled_ms"] / out[f"{other}_ms"]
+    return out
 
 
 def measure_gemm(workload, repeats=3, iters=200, threads=None):
@@ -126,6 +150,8 @@ def main(argv=None):
     p.add_argument("--sweep", action="store_true", help="also sweep W_MLP over batch sizes and widths")
     p.add_argument("--malloc", action="store_true",
                    help="also time PyTorch with and without glassgrad's malloc settings")
+    p.add_argument("--compiled", action="store_true",
+                   help="also time glassgrad.compile's replayed steps next to eager glassgrad and PyTorch")
     p.add_argument("--profile", metavar="CASE", choices=sorted(_SUITE_OF),
                    help="print a cProfile of glassgrad steps of CASE and stop")
     p.add_argument("--json", metavar="PATH", help="write the figures as JSON to PATH")
@@ -163,6 +189,19 @@ def main(argv=None):
             r = measure_malloc(w, a.repeats, a.warmup, a.steps, threads=a.threads)
             report["malloc"][w] = r
             print(f"{w:<16}{r['torch_ms']:10.3f}{r['torch_gg_malloc_ms']:11.3f}{r['ratio']:7.2f}", flush=True)
+    if a.compiled:
+        report["compiled"] = {}
+        print(f"\nglassgrad.compile: steps recorded on two calls, then replayed (c: compiled)\n{'workload':<16}"
+              f"{'eager ms':>10}{'c ms':>10}{'torch ms':>10}{'jax ms':>10}{'c/eager':>8}{'c/torch':>8}{'c/jax':>8}"
+              f"{'c MB':>7}{'torch MB':>9}{'jax MB':>8}")
+        for w in a.workloads:
+            r = measure_compiled(w, a.repeats, a.warmup, a.steps, with_torch, threads=a.threads)
+            report["compiled"][w] = r
+            cell = lambda key, width, digits: f"{r[key]:{width}.{digits}f}" if key in r else f"{'-':>{width}}"  # noqa: E731
+            print(f"{w:<16}{cell('eager_ms', 10, 3)}{cell('compiled_ms', 10, 3)}{cell('torch_ms', 10, 3)}"
+                  f"{cell('jax_ms', 10, 3)}{cell('compiled_vs_eager', 8, 2)}{cell('compiled_vs_torch', 8, 2)}"
+                  f"{cell('compiled_vs_jax', 8, 2)}{cell('compiled_peak_rss_mb', 7, 0)}"
+                  f"{cell('torch_peak_rss_mb', 9, 0)}{cell('jax_peak_rss_mb', 8, 0)}", flush=True)
     if a.gemm and with_torch:
         report["gemm"] = {}
         for w in (w for w in a.workloads if w in GEMMS):

@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
+JAX_WORKER = os.path.join(os.path.dirname(WORKER), "jax_worker.py")
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(WORKER)))  # the folder holding glassgrad/
 
 
@@ -21,7 +22,10 @@ _THREAD_VARIABLES = ("GLASSGRAD_BENCH_THREADS", "GLASSGRAD_NUM_THREADS", "OMP_NU
 def run_worker(framework, suite, case, *flags, malloc=None, threads=None):
     """One worker process's JSON result. ``malloc='glassgrad'`` gives a PyTorch worker glassgrad's
     malloc settings (see worker.py); ``threads=n`` limits every framework and BLAS to n threads."""
-    cmd = [sys.executable, WORKER, "--framework", framework, "--suite", suite, "--case", case, *map(str, flags)]
+    if framework == "jax":  # (its own worker: the workloads written in jax.numpy)
+        cmd = [sys.executable, JAX_WORKER, "--case", case, *map(str, flags)]
+    else:
+        cmd = [sys.executable, WORKER, "--framework", framework, "--suite", suite, "--case", case, *map(str, flags)]
     # the glassgrad worker must import the glassgrad that runs this harness
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p))
     env.pop("GLASSGRAD_BENCH_MALLOC", None)

@@ -9,6 +9,9 @@ and its hold on the BLAS threads), so a PyTorch worker that imported it would no
 PyTorch process. The suites (``workloads.py``, ``layers.py``, ``tiny.py``) import neither framework;
 this script loads them from its own folder.
 
+``--compiled`` times glassgrad's step through ``glassgrad.compile`` (recorded on its first two
+calls, replayed after).
+
 ``GLASSGRAD_BENCH_MALLOC=glassgrad`` in a PyTorch worker applies glassgrad's malloc settings (the
 same ``host_memory.py``, loaded by path without the glassgrad package) before torch is imported:
 the malloc effect alone, on PyTorch. ``GLASSGRAD_BENCH_THREADS=n`` gives PyTorch n threads (the
@@ -75,7 +78,7 @@ def _suite(name):
     return importlib.import_module(name)
 
 
-def time_case(framework, suite, case, warmup, steps, width=None, batch=None):
+def time_case(framework, suite, case, warmup, steps, width=None, batch=None, compiled=False):
     """{'ms': median ms per step, 'peak_rss_mb', 'first_loss' when the step returns a loss}."""
     fw, nn, optim = _framework(framework)
     module = _suite(suite)
@@ -83,6 +86,8 @@ def time_case(framework, suite, case, warmup, steps, width=None, batch=None):
         step = module.make_sweep_step(fw, nn, optim, batch, width)
     else:
         step = module.make_step(fw, nn, optim, case)
+    if compiled:
+        step = fw.compile(step, fullgraph=True)  # (its first two calls record; the warm-up covers them)
     first = step()
     out = {"ms": median_ms(step, max(warmup - 1, 0), steps)}
     if first is not None:
@@ -133,6 +138,7 @@ def main(argv=None):
     p.add_argument("--batch", type=int, help="W_MLP sweep: batch size (with --width)")
     p.add_argument("--iters", type=int, default=200, help="gemm: products timed per shape")
     p.add_argument("--gemm-bound", action="store_true", help="glassgrad: also measure the GEMM lower bound")
+    p.add_argument("--compiled", action="store_true", help="glassgrad: time the step through glassgrad.compile")
     a = p.parse_args(argv)
     if a.suite == "gemm":
         if a.framework == "glassgrad":
@@ -141,7 +147,9 @@ def main(argv=None):
     else:
         if a.framework == "numpy":
             p.error(f"--suite {a.suite} times glassgrad or torch")
-        out = time_case(a.framework, a.suite, a.case, a.warmup, a.steps, a.width, a.batch)
+        if a.compiled and a.framework != "glassgrad":
+            p.error("--compiled times glassgrad's compiled step")
+        out = time_case(a.framework, a.suite, a.case, a.warmup, a.steps, a.width, a.batch, a.compiled)
         if a.framework == "torch" and os.environ.get("GLASSGRAD_BENCH_MALLOC") == "glassgrad":
             out["malloc"] = "glassgrad"  # _framework applied the settings (or stopped)
         if a.gemm_bound and a.framework == "glassgrad" and a.case in _suite("workloads").GEMMS:

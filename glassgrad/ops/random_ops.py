@@ -64,6 +64,8 @@ def _write(self, name, values, record):
         v = array_of(values)
         xp = backend.namespace(a)
         a[...] = v if xp is np else xp.asarray(v)
+        if state.capture is not None:  # an array write outside ops: glassgrad.compile replays it
+            state.capture.array_write(self, values)
     self._version += 1
     return self
 

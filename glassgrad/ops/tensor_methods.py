@@ -50,6 +50,8 @@ def inplace_method(fn, name):
                                    "refers to a single memory location (it comes from expand/broadcast_to); "
                                    "clone() it first")
             self.array[...] = out.array
+            if state.capture is not None:  # an array write outside ops: glassgrad.compile replays it
+                state.capture.array_write(self, out)
         self._version += 1
         return self
     method.__name__ = name

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from ..autograd.capture import replayed_as_call
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..autograd.tensor import wrap_array
 from ._checks import check_nonneg
@@ -167,6 +168,7 @@ class LBFGS(Optimizer):
         self._set_param(x)
         return loss, flat_grad
 
+    @replayed_as_call
     def step(self, closure):
         """Run up to ``max_iter`` iterations; returns the loss ``closure`` gave at the start."""
         if closure is None or not callable(closure):

@@ -11,6 +11,7 @@ import warnings
 from bisect import bisect_right
 from collections import Counter
 
+from ..autograd.capture import replayed_as_call
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
@@ -74,6 +75,7 @@ class LRScheduler:
         """The learning rates set by the last ``step()`` (one per parameter group)."""
         return self._last_lr
 
+    @replayed_as_call
     def step(self, epoch=None):
         """Advance one epoch (or, deprecated, jump to ``epoch``) and set the new learning rates."""
         self._step_count += 1
@@ -326,6 +328,7 @@ class SequentialLR(LRScheduler):
         elif hasattr(sched, "last_epoch"):
             sched.last_epoch -= 1
 
+    @replayed_as_call
     def step(self):
         """Advance one epoch in the active scheduler (restarting the next one at its milestone)."""
         self.last_epoch += 1
@@ -515,6 +518,7 @@ class ReduceLROnPlateau(LRScheduler):
             return a < best * (1.0 - self.threshold) if self.threshold_mode == "rel" else a < best - self.threshold
         return a > best * (1.0 + self.threshold) if self.threshold_mode == "rel" else a > best + self.threshold
 
+    @replayed_as_call
     def step(self, metrics, epoch=None):
         """Record this epoch's ``metrics`` (a number or a one-element tensor) and reduce the rate
         if it has not improved for more than ``patience`` epochs."""
@@ -669,6 +673,7 @@ class ChainedScheduler(LRScheduler):
         self.optimizer = optimizer
         self._last_lr = self._current()
 
+    @replayed_as_call
     def step(self):
         """Step every scheduler once."""
         for s in self._schedulers:
@@ -710,6 +715,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         return [self.eta_min + (base - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
                 for base in self.base_lrs]
 
+    @replayed_as_call
     def step(self, epoch=None):
         """Advance one epoch, or go to ``epoch`` (may be fractional)."""
         if epoch is None and self.last_epoch < 0:

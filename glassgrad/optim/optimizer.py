@@ -10,6 +10,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from ..autograd.capture import replayed_as_call
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..backend import get_default_dtype
 from ..autograd.tensor import Tensor, wrap_array
@@ -115,6 +116,7 @@ class Optimizer:
         """Hook for optimizers whose state exists before the first step (Adagrad)."""
 
     # ---- stepping ------------------------------------------------------------------------------
+    @replayed_as_call
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all parameters: to None (the default, and cheapest), or to zeros."""
         for group in self.param_groups:
@@ -129,6 +131,7 @@ class Optimizer:
                         g = p.grad = g.detach()
                     g.array[...] = 0
 
+    @replayed_as_call
     def step(self, closure=None):
         """Update every parameter that has a gradient (parameters whose ``.grad`` is None are
         skipped). ``closure``, if given, re-evaluates the model and returns the loss; it runs with

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..autograd.capture import replayed_as_call
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor, wrap_array
 from ..nn.modules.module import Module
@@ -116,6 +117,7 @@ class AveragedModel(Module):
         """The averaged model's output."""
         return self.module(*args, **kwargs)
 
+    @replayed_as_call
     def update_parameters(self, model):
         """Fold ``model``'s current weights into the average."""
         if self.use_buffers:

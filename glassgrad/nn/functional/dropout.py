@@ -22,8 +22,8 @@ def _check_p(p, name):
 
 
 class _Masked(Function):
-    """y = x·m (m the scaled keep-mask, no gradient);  dx = dy·m. Only the mask is saved, so an
-    in-place dropout may overwrite x."""
+    """y = x·m (m a given mask, no gradient);  dx = dy·m. Only the mask is saved, so an in-place
+    op may overwrite x."""
 
     @staticmethod
     def forward(ctx, x, mask):
@@ -36,17 +36,34 @@ class _Masked(Function):
         return dy * mask, None
 
 
+class _Dropout(Function):
+    """y = x·m with m = keep / (1 - p), keep ~ Bernoulli(1 - p) drawn in ``mask_shape`` (broadcast
+    over x), m = 0 when p = 1;  dx = dy·m. The mask is drawn inside the op, so a replayed step
+    (``glassgrad.compile``) draws a new one; only the mask is saved, so an in-place dropout may
+    overwrite x."""
+
+    @staticmethod
+    def forward(ctx, x, mask_shape, p, generator):
+        array = x.array
+        if p == 1.0:
+            mask = np.zeros(mask_shape, dtype=array.dtype)
+        else:
+            keep = rng_of(generator).random(mask_shape) >= p
+            mask = keep.astype(array.dtype) * array.dtype.type(1.0 / (1.0 - p))
+        mask = backend.move(mask, backend.device_of(array))
+        ctx.save_for_backward(mask)
+        return array * mask
+
+    @staticmethod
+    def backward(ctx, dy):
+        (mask,) = ctx.saved_tensors
+        return dy * mask, None, None, None
+
+
 def _apply_mask(input, mask_shape, p, inplace, generator):
-    array = input.array
-    if p == 1.0:
-        mask = np.zeros(mask_shape, dtype=array.dtype)
-    else:
-        keep = rng_of(generator).random(mask_shape) >= p
-        mask = keep.astype(array.dtype) * array.dtype.type(1.0 / (1.0 - p))
-    mask = wrap_array(backend.move(mask, backend.device_of(array)))
     if inplace:
-        return inplace_method(_Masked.apply, "dropout_")(input, mask)
-    return _Masked.apply(input, mask)
+        return inplace_method(_Dropout.apply, "dropout_")(input, tuple(mask_shape), p, generator)
+    return _Dropout.apply(input, tuple(mask_shape), p, generator)
 
 
 def dropout(input, p=0.5, training=True, inplace=False, generator=None):

@@ -12,6 +12,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from ... import backend
+from ...autograd.capture import replayed_as_call
 from ...autograd.function import Function
 from ...autograd.grad_mode import no_grad, state as _grad_state
 from ...autograd.tensor import Tensor, wrap_array
@@ -340,6 +341,7 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    @replayed_as_call
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all parameters: to None (default), or to zeros in place."""
         for p in self.parameters():
@@ -550,6 +552,9 @@ class Module:
         return handle
 
     def _call_impl(self, *args, **kwargs):
+        if _grad_state.capture is not None:  # glassgrad.compile is recording: it guards on .training
+            _grad_state.capture.module_called(self, bool(self._forward_pre_hooks or self._forward_hooks
+                                                         or self._backward_hooks))
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks):
             return self.forward(*args, **kwargs)
         for hook_id, hook in list(self._forward_pre_hooks.items()):

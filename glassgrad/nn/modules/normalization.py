@@ -88,8 +88,8 @@ class _BatchNorm(Module):
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             nbt = self.num_batches_tracked
-            nbt.array[...] += 1
-            nbt._version += 1
+            with no_grad():
+                nbt.add_(1)  # (an in-place op, so that a compiled step counts too)
             if self.momentum is None:  # cumulative moving average
                 factor = 1.0 / float(nbt.array)
         use_batch = self.training or (self.running_mean is None and self.running_var is None)

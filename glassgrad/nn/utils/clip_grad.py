@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from ...autograd.capture import replayed_as_call
 from ...autograd.tensor import Tensor, wrap_array
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
@@ -43,6 +44,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     return wrap_array(np.asarray(total, dtype=dtype))
 
 
+@replayed_as_call
 def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     """Scale the gradients by min(1, max_norm / (total_norm + 1e-6)), in place."""
     total = float(total_norm.array if isinstance(total_norm, Tensor) else total_norm)
@@ -56,6 +58,7 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
         p.grad._version += 1
 
 
+@replayed_as_call
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Rescale the gradients of ``parameters`` in place so that their total norm (all gradients
     as one vector) is at most ``max_norm``: each is multiplied by min(1, max_norm / (norm + 1e-6)).
@@ -78,6 +81,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return total
 
 
+@replayed_as_call
 def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient element of ``parameters`` to [-clip_value, clip_value], in place."""
     clip_value = float(clip_value)
