@@ -22,9 +22,7 @@ recomputation and its gradient; float64 and the no-Numba case run the same steps
 can be differentiated again; ``raw_backward`` (the usual path) is the blockwise one.
 """
 import copy
-import importlib.util
 import math
-import os
 
 import numpy as np
 
@@ -36,7 +34,7 @@ from ...random import rng_of
 
 __all__ = ["scaled_dot_product_attention"]
 
-fused = importlib.util.find_spec("numba") is not None and os.environ.get("GLASSGRAD_FUSED", "1") != "0"
+fused = backend.FUSED_KERNELS
 block_bytes = 1 << 20   # the scores of one block of query rows (all heads) stay under this
 _kernels = {}
 
