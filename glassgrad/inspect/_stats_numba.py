@@ -2,28 +2,21 @@
 from Numba's cache). Each reads its arrays once where the NumPy path takes several passes and a
 dozen small calls; ``stats`` picks them when Numba is installed and falls back to NumPy otherwise.
 
-Sums accumulate in float64. ``_SUMS`` lets LLVM reorder the additions so that the loops vectorize
-(no ``nnan``/``ninf``: inf and nan still propagate into the sums); the histogram kernel keeps strict
-IEEE order, since its bins must equal ``np.histogram``'s exactly.
+Sums accumulate in float64, with glassgrad's kernel options (``jit``: the additions may be reordered
+so that the loops vectorize; inf and nan still propagate). The histogram kernel keeps strict IEEE
+arithmetic instead: its edges and bins must equal ``np.histogram``'s bit for bit.
 """
 import math
 
 import numba
 import numpy as np
 
-_SUMS = {"reassoc", "contract", "nsz"}
+from ..ops.jit_math import jit
+
+_strict = numba.njit(error_model="numpy", nogil=True, cache=True)
 
 
-def _jit(fastmath=False):
-    def wrap(fn):
-        try:
-            return numba.njit(error_model="numpy", nogil=True, fastmath=fastmath, cache=True)(fn)
-        except RuntimeError:  # "cannot cache function ...: no locator available": no writable folder
-            return numba.njit(error_model="numpy", nogil=True, fastmath=fastmath, cache=False)(fn)
-    return wrap
-
-
-@_jit(_SUMS)
+@jit
 def param_sums(w, b, g):
     """(Σw², Σ(w-b)², Σg², Σg·(w-b)) of flat arrays; ``b`` or ``g`` empty when absent (their sums 0)."""
     w2 = u2 = g2 = gu = 0.0
@@ -56,7 +49,7 @@ def param_sums(w, b, g):
     return w2, u2, g2, gu
 
 
-@_jit(_SUMS)
+@jit
 def sums(flat, step, count):
     """(Σx, Σx²) over ``flat[0], flat[step], ...`` (``count`` values)."""
     s = ss = 0.0
@@ -73,7 +66,7 @@ def sums(flat, step, count):
     return s, ss
 
 
-@_jit()
+@_strict
 def histogram(flat, step, count, counts, edges):
     """Bin the finite values among ``flat[0], flat[step], ...`` (``count`` values) into ``counts``
     (zeroed here) with ``edges`` filled as ``np.histogram(values, len(counts), (min, max))`` would.

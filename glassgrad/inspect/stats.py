@@ -5,20 +5,19 @@ The per-step ones (``param_sums``, ``moments``, ``rms``, ``histogram``) run as o
 (``_stats_numba``) when Numba is installed and the arrays are float32/float64; otherwise, or with
 ``GLASSGRAD_FUSED=0`` (or ``stats.use_numba = False``), as NumPy passes giving the same figures to
 float rounding (the histograms' bins and counts exactly)."""
-import importlib.util
 import math
-import os
 
 import numpy as np
 
+from .. import backend
 from . import thresholds as T
 
 # activation modules by family: what "dead" and "saturated" mean for their outputs
 RELU_FAMILY = ("ReLU", "ReLU6")
 SATURATING = {"Sigmoid": (0.0, 1.0), "Tanh": (-1.0, 1.0), "Hardtanh": (-1.0, 1.0), "Hardsigmoid": (0.0, 1.0)}
 
-#: Whether the Numba kernels run (see the module's docstring).
-use_numba = importlib.util.find_spec("numba") is not None and os.environ.get("GLASSGRAD_FUSED", "1") != "0"
+#: Whether the Numba kernels run (see the module's docstring; the tests switch it to run both paths).
+use_numba = backend.FUSED_KERNELS
 _KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _EMPTY = {dt: np.empty(0, dt) for dt in _KERNEL_DTYPES}
 _ARANGE = {}  # bins -> np.arange(bins + 1) as float64: np.linspace's first step, kept
