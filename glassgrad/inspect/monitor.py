@@ -10,7 +10,10 @@
 - until the first step, ``record_graph`` (module hooks and the op-recording callback): the loss's
   graph is then drawn (``draw_graph``, clustered by module) and kept as DOT text for the report.
 
-Every step costs a few Python calls; every ``every``-th step the monitor also reads the numbers.
+Every step costs a few Python calls and no array work (the hooks only keep references, which
+``record`` lets go); every ``every``-th step the monitor also reads the numbers: one pass per
+parameter over its weights, gradient and snapshot (``stats.param_sums``), one per activation, and
+a histogram of a 4096-value sample per tensor (``stats``: Numba kernels when Numba is installed).
 """
 import itertools
 import math
