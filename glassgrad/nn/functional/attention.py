@@ -258,8 +258,8 @@ def _attention_grads(blocks, lse, dout, dweights, need_dq, need_dk, need_dv, nee
     b = blocks
     dt = b.q.dtype
     dq = np.empty(b.batch + b.q.shape[-2:], dt) if need_dq else None
-    dk = np.zeros(b.batch + b.k.shape[-2:], dt) if need_dk else None
-    dv = np.zeros(b.batch + b.v.shape[-2:], dt) if need_dv else None
+    dk = np.empty(b.batch + b.k.shape[-2:], dt) if need_dk else None
+    dv = np.empty(b.batch + b.v.shape[-2:], dt) if need_dv else None
     dm = np.zeros(b.batch + (b.L, b.S), dt) if need_dm else None
     b.split(_backward_blocks, lse, dout, dweights, dq, dk, dv, dm)
     return dq, dk, dv, dm
@@ -267,7 +267,8 @@ def _attention_grads(blocks, lse, dout, dweights, need_dq, need_dk, need_dv, nee
 
 def _backward_blocks(b, lse, dout, dweights, dq, dk, dv, dm):
     dt = b.q.dtype
-    for i0, i1, s_hi in b:
+    done = 0   # dK, dV rows written so far: the last block (the most keys) writes, the others add
+    for i0, i1, s_hi in reversed(list(b)):
         if s_hi == 0:
             if dq is not None:
                 dq[..., i0:i1, :] = 0
@@ -277,7 +278,7 @@ def _backward_blocks(b, lse, dout, dweights, dq, dk, dv, dm):
         do = dout[..., i0:i1, :]
         if dv is not None:
             pd = b.dropped(p, i0, i1, s_hi)
-            dv[..., :s_hi, :] += np.matmul(np.swapaxes(pd, -1, -2), do)
+            _write_or_add(dv[..., :s_hi, :], np.swapaxes(pd, -1, -2), do, done)
         dp = np.matmul(do, np.swapaxes(b.v[..., :s_hi, :], -1, -2))
         if dweights is not None:
             dp += dweights[..., i0:i1, :s_hi]
@@ -293,7 +294,19 @@ def _backward_blocks(b, lse, dout, dweights, dq, dk, dv, dm):
         if dq is not None:
             np.matmul(ds, b.k[..., :s_hi, :], out=dq[..., i0:i1, :])
         if dk is not None:
-            dk[..., :s_hi, :] += np.matmul(np.swapaxes(ds, -1, -2), b.q[..., i0:i1, :])
+            _write_or_add(dk[..., :s_hi, :], np.swapaxes(ds, -1, -2), b.q[..., i0:i1, :], done)
+        done = max(done, s_hi)
+    for g in (dk, dv):
+        if g is not None:
+            g[..., done:, :] = 0   # keys no query saw (causal, more keys than queries)
+
+
+def _write_or_add(out, a, c, done):
+    """out = a @ c when nothing was written there yet (``done`` = 0 rows), else out += a @ c."""
+    if done:
+        out += np.matmul(a, c)
+    else:
+        np.matmul(a, c, out=out)
 
 
 def _scores_tensors(q, k, mask, causal, scale):
