@@ -10,14 +10,14 @@ to float32 rounding (tanh within 1 ulp). Numba is imported on first use, not wit
 Gate layout (i, f, g, o); the sigmoid gates' pre-activations arrive halved, σ(a) = ½ tanh(a/2) + ½,
 so that one tanh serves every gate: activations = tanh(pre)·scale + shift.
 """
-import importlib.util
-import os
 
 import numpy as np
 
+from ... import backend
+
 __all__ = ["fused", "forward_step", "derivative_tables", "backward_step"]
 
-enabled = importlib.util.find_spec("numba") is not None and os.environ.get("GLASSGRAD_FUSED", "1") != "0"
+enabled = backend.FUSED_KERNELS
 _kernels = []
 
 

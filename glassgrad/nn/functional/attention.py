@@ -22,9 +22,7 @@ recomputation and its gradient; float64 and the no-Numba case run the same steps
 can be differentiated again; ``raw_backward`` (the usual path) is the blockwise one.
 """
 import copy
-import importlib.util
 import math
-import os
 
 import numpy as np
 
@@ -36,7 +34,7 @@ from ...random import rng_of
 
 __all__ = ["scaled_dot_product_attention"]
 
-fused = importlib.util.find_spec("numba") is not None and os.environ.get("GLASSGRAD_FUSED", "1") != "0"
+fused = backend.FUSED_KERNELS
 block_bytes = 1 << 20   # the scores of one block of query rows (all heads) stay under this
 _kernels = {}
 
@@ -333,14 +331,20 @@ def _scores_tensors(q, k, mask, causal, scale):
 class ScaledDotProductAttention(Function):
     """O = softmax(scale · Q Kᵀ + M) ⊙ D · V, blockwise; see the module docstring.
 
-    ``keep`` is the dropout's boolean keep mask (D = keep · keep_scale) or None. With
+    ``dropout`` is None or (p, shape, generator): the op draws the boolean keep mask of that shape
+    itself (so a replayed step, ``glassgrad.compile``, draws a new one) and D = keep / (1 - p). With
     ``weights=True`` the op has a second output, the attention weights Pd (after dropout), whose
     gradient flows back too (``nn.MultiheadAttention(need_weights=True)``)."""
 
     @staticmethod
-    def forward(ctx, q, k, v, mask, scale, causal, keep, keep_scale=1.0, weights=False):
-        blocks = _Blocks(q.array, k.array, v.array, None if mask is None else mask.array,
-                         None if keep is None else keep.array, keep_scale, scale, causal)
+    def forward(ctx, q, k, v, mask, scale, causal, dropout=None, weights=False):
+        keep, keep_scale = None, 1.0
+        if dropout is not None:
+            p, shape, generator = dropout
+            keep = backend.move(rng_of(generator).random(shape) >= p, backend.device_of(q.array))
+            keep_scale = 1.0 / (1.0 - p)
+        blocks = _Blocks(q.array, k.array, v.array, None if mask is None else mask.array, keep, keep_scale,
+                         scale, causal)
         out, lse, pw = _attention_arrays(blocks, weights)
         ctx.scale, ctx.causal, ctx.weights, ctx.keep_scale = scale, causal, weights, keep_scale
         ctx.meta = tuple((t.shape, t.dtype) for t in (q, k, v))
@@ -384,14 +388,13 @@ def attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
     batch = _check_inputs(query, key, value, attn_mask, is_causal, dropout_p)
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1]) if query.shape[-1] else 1.0
-    keep = None
+    dropout = None
     if dropout_p > 0.0:
-        shape = tuple(batch) + (query.shape[-2], key.shape[-2])
-        keep = wrap_array(backend.move(rng_of(generator).random(shape) >= dropout_p, backend.device_of(query.array)))
+        dropout = (float(dropout_p), tuple(batch) + (query.shape[-2], key.shape[-2]), generator)
     if attn_mask is not None and attn_mask.dtype == np.bool_ and attn_mask.requires_grad:
         attn_mask = attn_mask.detach()
-    return ScaledDotProductAttention.apply(query, key, value, attn_mask, float(scale), bool(is_causal), keep,
-                                           1.0 / (1.0 - dropout_p), weights=need_weights)
+    return ScaledDotProductAttention.apply(query, key, value, attn_mask, float(scale), bool(is_causal), dropout,
+                                           weights=need_weights)
 
 
 def _repeat_heads(t, rep):

@@ -10,11 +10,10 @@ All three normalize x over some axes (M elements per statistic) and apply a per-
 The backward kernels work on raw arrays and are once-differentiable: differentiating them again
 (``create_graph=True``) raises a clear error.
 """
-import importlib.util
-import os
 
 import numpy as np
 
+from ... import backend
 from ...autograd.function import Function, once_differentiable
 from ...autograd.grad_mode import no_grad
 from ...backend import namespace
@@ -22,7 +21,7 @@ from ...ops.shape import pad
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm"]
 
-fused = importlib.util.find_spec("numba") is not None and os.environ.get("GLASSGRAD_FUSED", "1") != "0"
+fused = backend.FUSED_KERNELS
 _kernels = {}
 
 
