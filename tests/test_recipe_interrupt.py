@@ -99,3 +99,43 @@ def test_resuming_a_mid_epoch_checkpoint_into_fewer_epochs_is_refused(tmp_path, 
     monkeypatch.undo()
     with pytest.raises(ValueError, match="holds 0 epochs and part of the next"):
         regression.train(None, epochs=0, lr=1e-2, batch_size=32, verbose=False, out=out, resume=result["checkpoint"])
+
+
+def test_the_shared_loop_puts_back_what_a_partial_batch_drew(tmp_path):
+    """A KeyboardInterrupt after a forward pass whose dropout drew from the default generator: the
+    checkpoint holds the stream as the last completed batch left it, so the resumed run matches."""
+    import glassgrad
+    from glassgrad import optim
+    from glassgrad.train import load_checkpoint, save_checkpoint
+    from glassgrad.train.recipes.loop import train_epochs
+    x = np.random.default_rng(1).standard_normal((40, 4)).astype(np.float32)
+    y = x[:, :1] * 2 - x[:, 1:2]
+
+    def build():
+        glassgrad.manual_seed(0)
+        model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 1))
+        return model, optim.Adam(model.parameters(), lr=1e-2)
+
+    def run(model, opt, loss_fn=nn.MSELoss(), **kw):
+        train_epochs(model, opt, loss_fn, x, y, 3, 8, seed=3, verbose=False, **kw)  # 5 batches an epoch
+
+    straight = build()
+    run(*straight)
+    calls, saved = [0], tmp_path / "stopped.safetensors"
+
+    def loss_then_stop(out, target):  # the 8th batch's forward pass (dropout drew) completes, then Ctrl-C
+        calls[0] += 1
+        loss = nn.functional.mse_loss(out, target)
+        if calls[0] == 8:
+            raise KeyboardInterrupt
+        return loss
+    model, opt = build()
+    with pytest.raises(KeyboardInterrupt):
+        run(model, opt, loss_then_stop,
+            on_interrupt=lambda where, _: save_checkpoint(saved, model, opt, epoch=where["epoch"], position=where))
+    model, opt = build()
+    info = load_checkpoint(saved, model, opt)
+    assert (info["epoch"], info["position"]["batch"]) == (1, 2)
+    run(model, opt, position=info["position"])
+    for (name, a), (_, b) in zip(straight[0].state_dict().items(), model.state_dict().items()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
