@@ -3,7 +3,15 @@
 Every op gets its namespace from its input arrays with :func:`namespace`, so the same code runs on
 both (the Chainer ``xp`` idiom). NumPy ufuncs called on CuPy arrays dispatch to CuPy by themselves.
 """
+import importlib.util
+import os
+
 import numpy as np
+
+# Whether glassgrad's optional Numba kernels run (fused element-wise loops, optimizer updates):
+# Numba is installed and GLASSGRAD_FUSED is not "0". Each kernel module copies it into its own
+# ``enabled`` flag, which the tests switch to run both paths.
+FUSED_KERNELS = importlib.util.find_spec("numba") is not None and os.environ.get("GLASSGRAD_FUSED", "1") != "0"
 
 try:  # CuPy is an optional extra
     import cupy as _cupy

@@ -93,7 +93,7 @@ def test_recurrent_and_attention_models_with_their_own_initial_states():
         def __init__(self):
             super().__init__()
             self.gru = nn.GRU(5, 7, num_layers=2, batch_first=True, dropout=0.2)
-            self.attn = nn.MultiheadAttention(7, 1, batch_first=True)
+            self.attn = nn.MultiheadAttention(7, 1, batch_first=True, dropout=0.1)
             self.head = nn.Linear(7, 3)
 
         def forward(self, x):
@@ -240,3 +240,70 @@ def test_modules_reached_through_other_objects_are_guarded_too():
         expected = trainer.model(x)
     assert all(np.array_equal(o.array, expected.array) for o in outs)   # dropout off: eval mode is seen
     assert len(predict.status()) == 2 and all(s.startswith("replaying") for s in predict.status())
+
+
+class _Packed(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb, self.lstm = nn.Embedding(20, 8), nn.LSTM(8, 16, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(32, 3)
+
+    def forward(self, x, lengths):
+        packed = nn.utils.rnn.pack_padded_sequence(self.emb(x), lengths, batch_first=True, enforce_sorted=False)
+        out, _ = self.lstm(packed)
+        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
+        return self.head(out.sum(1))
+
+
+def _cnn_case():
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.GroupNorm(2, 8), nn.GELU(), nn.MaxPool2d(2),
+                          nn.Conv2d(8, 8, 3), nn.BatchNorm2d(8), nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1),
+                          nn.Flatten(), nn.Linear(8, 5))
+    opt = optim.AdamW(model.parameters(), lr=1e-2)
+    return (model, opt, optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=50),
+            lambda m, x, y: nn.functional.cross_entropy(m(x), y, label_smoothing=0.1),
+            lambda rng: (rng.standard_normal((6, 3, 12, 12)).astype(np.float32), rng.integers(0, 5, 6)))
+
+
+def _packed_case():
+    model, lengths = _Packed(), glassgrad.tensor([5, 3, 7, 2])
+    return (model, optim.RMSprop(model.parameters(), lr=1e-2), None,
+            lambda m, x, y: nn.functional.cross_entropy(m(x, lengths), y),
+            lambda rng: (rng.integers(0, 20, (4, 7)), rng.integers(0, 3, 4)))
+
+
+def _transformer_case():
+    model = nn.TransformerEncoder(nn.TransformerEncoderLayer(16, 2, 32, dropout=0.1, batch_first=True), 2,
+                                  enable_nested_tensor=False)
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    pad = glassgrad.tensor(np.array([[False] * 5 + [True]] * 3))
+    return (model, opt, optim.lr_scheduler.StepLR(opt, 2),
+            lambda m, x, y: nn.functional.mse_loss(m(x, src_key_padding_mask=pad), y),
+            lambda rng: (rng.standard_normal((3, 6, 16)).astype(np.float32),
+                         rng.standard_normal((3, 6, 16)).astype(np.float32)))
+
+
+@pytest.mark.parametrize("case", [_cnn_case, _packed_case, _transformer_case],
+                         ids=["groupnorm-gelu-inplace-relu-onecycle", "packed-bidirectional-lstm-rmsprop",
+                              "transformer-padding-mask-dropout"])
+def test_more_architectures_with_clipping_replay_bit_for_bit(case):
+    results = []
+    for compiled in (False, True):
+        glassgrad.manual_seed(0)
+        model, opt, sched, loss_fn, draw = case()
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = loss_fn(model, x, y)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            if sched is not None:
+                sched.step()
+            return loss
+        fn = glassgrad.compile(step, fullgraph=True) if compiled else step
+        losses = [fn(*map(glassgrad.from_numpy, draw(np.random.default_rng(i)))).array.copy() for i in range(6)]
+        results.append((losses, [t.array.copy() for t in list(model.parameters()) + list(model.buffers())]))
+    (eager_losses, eager_state), (losses, state) = results
+    assert all(np.array_equal(a, b) for a, b in zip(eager_losses, losses))
+    assert all(np.array_equal(a, b) for a, b in zip(eager_state, state))

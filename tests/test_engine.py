@@ -216,6 +216,47 @@ def test_gradient_passed_through_is_not_aliased_with_the_callers_tensor():
     assert g.tolist() == [5.0, 6.0] and x.grad.tolist() == [10.0, 12.0] and w.grad.tolist() == [10.0, 12.0]
 
 
+def test_an_array_reusing_the_id_of_a_dead_hooked_array_is_not_taken_as_held():
+    from glassgrad.autograd.engine import OwnedArrays
+    owned = OwnedArrays()
+    kept = np.zeros(3)
+    owned.add(kept)
+    seen = np.zeros(3)
+    owned.add(seen)
+    dead_id = id(seen)
+    del seen
+    fresh = [np.zeros(3) for _ in range(100)]  # CPython hands a freed object's memory to a new one
+    reused = [a for a in fresh if id(a) == dead_id]
+    assert reused and reused[0] not in owned
+    assert kept in owned and fresh[-1] not in owned
+
+
+def test_hooks_cost_no_copy_of_other_parameters_gradients(monkeypatch):
+    from glassgrad.autograd import engine
+    import glassgrad.nn as nn
+    copies, sums, real = [], [], engine._accumulate
+
+    def spy(leaf, grad, owned, create_graph):
+        fresh = leaf.grad is None
+        real(leaf, grad, owned, create_graph)
+        if fresh and leaf.grad.array is not grad.array:
+            copies.append(tuple(leaf.shape))
+    monkeypatch.setattr(engine, "_accumulate", spy)
+    gg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 4))
+    model[2].bias.register_hook(lambda g: None)  # a hook may keep its gradient: that one is copied
+
+    def look_at_gradient(module, args, out):  # a hook that reads an intermediate gradient and lets it go
+        out.register_hook(lambda g: sums.append(float(g.array.sum())))
+    model[0].register_forward_hook(look_at_gradient)
+    model[1].register_forward_hook(look_at_gradient)
+    x = gg.tensor(np.random.default_rng(0).standard_normal((16, 32)).astype(np.float32))
+    for _ in range(10):
+        model.zero_grad()
+        model(x).square().mean().backward()
+    assert copies == [(4,)] * 10 and len(sums) == 20
+
+
 def test_hook_on_tensor_without_grad_is_an_error():
     with pytest.raises(RuntimeError, match="doesn't require"):
         gg.ones(2).register_hook(lambda g: g)

@@ -201,9 +201,18 @@ def test_histograms_stay_bounded_on_long_runs(monkeypatch):
     mon.close()
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_histogram_equals_numpys(seed):
+@pytest.fixture(params=["numba", "numpy"])
+def stats_path(request, monkeypatch):
+    """glassgrad.inspect.stats with its Numba kernels, then with its NumPy path."""
     from glassgrad.inspect import stats
+    if request.param == "numba":
+        assert stats.use_numba, "the test extra installs numba: the kernels must run"
+    monkeypatch.setattr(stats, "use_numba", request.param == "numba")
+    return stats
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_histogram_equals_numpys(seed, stats_path):
     rng = np.random.default_rng(seed)
     a = (rng.standard_normal(3000) * 10.0 ** rng.uniform(-6, 6)).astype(np.float32)
     if seed % 2:
@@ -211,11 +220,54 @@ def test_histogram_equals_numpys(seed):
     if seed == 5:
         a[::7] = np.nan
         a[3] = np.inf
-    counts, edges = stats.histogram(a)
-    finite = a[np.isfinite(a)].astype(np.float64)
-    ref_counts, ref_edges = np.histogram(finite, bins=len(counts), range=(finite.min(), finite.max()))
+    if seed == 6:
+        a = (rng.standard_normal((300, 100)) * 1e3).astype(np.float64)  # float64, above the sample cap
+    if seed == 7:
+        a = np.full(50, 2.5, np.float32)  # one value: NumPy's range widens to ±0.5
+    counts, edges = stats_path.histogram(a)
+    finite = stats_path.sample(a)
+    finite = finite[np.isfinite(finite)].astype(np.float64)
+    lo, hi = finite.min(), finite.max()
+    ref_counts, ref_edges = np.histogram(finite, bins=len(counts), range=(lo, hi) if lo < hi else None)
     np.testing.assert_array_equal(counts, ref_counts)
     np.testing.assert_array_equal(edges, ref_edges)
+    assert stats_path.histogram(np.full(10, np.nan, np.float32)) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_parameter_sums_match_float64_numpy(stats_path, dtype):
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal((300, 70)).astype(dtype)
+    g = rng.standard_normal((300, 70)).astype(dtype)
+    before = (w - 1e-3 * g).astype(dtype)
+    u = w.astype(np.float64) - before
+    w2, u2, g2, gu = stats_path.param_sums(w, before.copy(), g)
+    ref = [np.sum(w.astype(np.float64) ** 2), np.sum(u ** 2), np.sum(g.astype(np.float64) ** 2), np.sum(g * u)]
+    np.testing.assert_allclose([w2, u2, g2, gu], ref, rtol=1e-5)
+    assert stats_path.param_sums(w)[1:] == (0.0, 0.0, 0.0)
+    assert stats_path.param_sums(w, grad=g)[2] == pytest.approx(ref[2], rel=1e-5)
+    assert stats_path.param_sums(w, before.copy())[1] == pytest.approx(ref[1], rel=1e-4)
+    w[3, 3] = np.nan
+    assert math.isnan(stats_path.param_sums(w, before.copy(), g)[0])
+    with pytest.raises(ValueError, match="gradient has shape"):
+        stats_path.param_sums(w, grad=g[:2])
+
+
+@pytest.mark.parametrize("shape", [(64, 48), (600, 300)])  # below and above the moments' sample cap
+def test_moments_and_rms_match_numpy_on_their_sample(stats_path, shape):
+    a = (np.random.default_rng(2).standard_normal(shape) * 3 + 1).astype(np.float32)
+    s = stats_path.sample(a, 65536).astype(np.float64)
+    m = stats_path.moments(a)
+    assert m["finite"] and m["mean"] == pytest.approx(s.mean(), rel=1e-6)
+    assert m["std"] == pytest.approx(s.std(), rel=1e-6) and m["rms"] == pytest.approx(np.sqrt(np.mean(s * s)), rel=1e-6)
+    assert stats_path.rms(a) == pytest.approx(np.sqrt(np.mean(s * s)), rel=1e-6)
+    assert stats_path.moments(np.arange(10))["mean"] == 4.5  # integers: the NumPy path
+    a[0, 0] = np.inf
+    bad = stats_path.moments(a)
+    assert not bad["finite"] and math.isnan(bad["std"])
+    big = np.full(8, 1e200)  # finite values whose squares overflow float64
+    over = stats_path.moments(big)
+    assert over["finite"] and over["mean"] == pytest.approx(1e200) and over["rms"] == math.inf
 
 
 def test_signal_is_the_mean_std_across_samples():

@@ -453,3 +453,20 @@ def test_hypothesis_broadcast_binary(shapes, name, seed):
 def test_hypothesis_unary_shapes(shape, name, seed):
     fg, ft, domain = UNARY[name]
     _parity(fg, ft, [_data(shape, domain, np.random.default_rng(seed))], "float32")
+
+
+@pytest.mark.parametrize("kernel", [True, False], ids=["numba-kernel", "numpy"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_backward_kernel_and_numpy_path_match_torch(kernel, dtype, monkeypatch):
+    from glassgrad.ops import elementwise
+    monkeypatch.setattr(elementwise, "relu_kernel_enabled", kernel)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 300)).astype(dtype)
+    x[0, :4] = [np.nan, 0.0, -0.0, np.inf]
+    dy = rng.standard_normal(x.shape).astype(dtype)
+    dy[1, :3] = [np.inf, np.nan, -np.inf]
+    t = gg.tensor(x, requires_grad=True)
+    gg.relu(t).backward(gg.tensor(dy))
+    tx = torch.tensor(x, requires_grad=True)
+    torch.relu(tx).backward(torch.tensor(dy))
+    np.testing.assert_array_equal(t.grad.array, tx.grad.numpy())

@@ -6,6 +6,7 @@ it a gradient has run; incoming gradients for the same output are summed first. 
 into ``.grad``; ``grad()`` instead hands the gradients of chosen inputs back.
 """
 import sys
+import weakref
 
 import numpy as np
 
@@ -30,6 +31,33 @@ def _as_grad(tensor, gradient):
     return gradient
 
 
+class OwnedArrays:
+    """The arrays of one backward pass that others may hold (never to be adopted into ``.grad``):
+    ``add(array)``, ``array in owned``. Kept by identity through weak references, so that an array
+    that died mid-pass (say, one a hook looked at) does not make a new array that reuses its ``id``
+    look owned, which would cost a needless copy of that gradient."""
+    __slots__ = ("_refs",)
+
+    def __init__(self):
+        self._refs = {}
+
+    def add(self, array):
+        """Note ``array`` as held by someone else."""
+        try:
+            self._refs[id(array)] = weakref.ref(array)
+        except TypeError:  # an array type without weak references: hold it for the pass instead
+            self._refs[id(array)] = lambda: array
+
+    def update(self, arrays):
+        """``add`` each of ``arrays``."""
+        for array in arrays:
+            self.add(array)
+
+    def __contains__(self, array):
+        ref = self._refs.get(id(array))
+        return ref is not None and ref() is array
+
+
 def _leaf_grad(leaf, grads, create_graph, seen_ids):
     """The gradient arriving at ``leaf`` in one backward pass: the sum of what its consumers sent,
     passed through the leaf's hooks (once per pass, like PyTorch)."""
@@ -45,11 +73,11 @@ def _leaf_grad(leaf, grads, create_graph, seen_ids):
             grad = wrap_array(array)
     if leaf._hooks:
         for hook in tuple(leaf._hooks):
-            seen_ids.add(id(grad.array))  # a hook may keep the tensor: never adopt nor mutate it
+            seen_ids.add(grad.array)  # a hook may keep the tensor: never adopt nor mutate it
             new = hook(grad)
             if new is not None:
                 grad = new
-                seen_ids.add(id(grad.array))
+                seen_ids.add(grad.array)
     return grad
 
 
@@ -68,10 +96,10 @@ def _accumulate(leaf, grad, owned_ids, create_graph):
             # Keep the array only if nobody else can see it: a gradient passed straight through (by
             # add, say) may also land in another leaf, belong to the caller, or sit in a retained
             # .grad or a hook's list (the references: grad.array, `array`, getrefcount's argument).
-            if array.base is not None or not array.flags.writeable or id(array) in owned_ids \
+            if array.base is not None or not array.flags.writeable or array in owned_ids \
                     or array.dtype != leaf.array.dtype or sys.getrefcount(array) > 3:
                 array = array.astype(leaf.array.dtype, copy=True)
-            owned_ids.add(id(array))
+            owned_ids.add(array)
             leaf.grad = wrap_array(array)
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + grad
@@ -119,7 +147,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
 
     ``capture``: None to accumulate into leaves' ``.grad``; else a dict mapping ``id(tensor)`` of
     each requested input to its slot, and the gradients come back in a list instead.
-    ``owned_ids``: a set that collects the ids of arrays others may hold (not to be adopted).
+    ``owned_ids``: an ``OwnedArrays`` that collects the arrays others may hold (not to be adopted).
     """
     if retain_graph is None:
         retain_graph = create_graph
@@ -134,9 +162,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
             else:
                 capture_nodes[(t.grad_fn, t._output_nr)] = slot
     if owned_ids is None:
-        owned_ids = set()
+        owned_ids = OwnedArrays()
     for g in grad_outputs:
-        owned_ids.add(id(g.array))
+        owned_ids.add(g.array)
     trace = state.capture  # glassgrad.compile recording this step, or None
     if trace is not None:
         trace.backward_begin(outputs, grad_outputs, create_graph, capture)
@@ -243,11 +271,11 @@ def _run_pre_hooks(node, grads, owned_ids):
     for nr, hooks in node._pre_hooks.items():
         for hook in tuple(hooks):
             if grads[nr] is not None:
-                owned_ids.add(id(grads[nr].array))  # a hook may keep it: never adopt nor mutate it
+                owned_ids.add(grads[nr].array)  # a hook may keep it: never adopt nor mutate it
                 new = hook(grads[nr])
                 if new is not None:
                     grads[nr] = new
-                    owned_ids.add(id(new.array))
+                    owned_ids.add(new.array)
 
 
 def call_backward(node, grads):
@@ -306,7 +334,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         run_backward(tensors, grads, retain_graph, create_graph)
         return
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    owned = set()
+    owned = OwnedArrays()
     found = run_backward(tensors, grads, retain_graph, create_graph,
                          capture={id(t): (t, i) for i, t in enumerate(inputs)}, owned_ids=owned)
     for t, g in zip(inputs, found):

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..backend import namespace
 from .capture import ARG, CONST, DICT, LIST, OUTSIDE, SLOT, TUPLE
-from .engine import call_backward, finish_leaf, fix_count
+from .engine import OwnedArrays, call_backward, finish_leaf, fix_count
 from .grad_mode import state
 from .tensor import Tensor
 
@@ -151,8 +151,8 @@ class _Writer:
         self.p = program
         self.names = {}        # id(object) -> global name
         self.globals = {"Tensor": Tensor, "state": state, "call_backward": call_backward,
-                        "finish_leaf": finish_leaf, "_make": _make, "_new": _new, "_node": _node,
-                        "_array": _array, "_detached": _detached, "_results": _results, "_grad": _grad}
+                        "finish_leaf": finish_leaf, "OwnedArrays": OwnedArrays, "_make": _make, "_new": _new,
+                        "_node": _node, "_array": _array, "_detached": _detached, "_results": _results, "_grad": _grad}
 
     def bind(self, value, hint):
         """The global name under which ``value`` is seen by the program."""
@@ -250,7 +250,7 @@ class _Writer:
                      "state.enabled = False"]
             lines += [f"{target} = {value}" for target, value in self.stores(result, "r")] + ["r = None"]
             return lines, self.reads(spec, set())
-        return [f"owned.update(id(g.array) for g in {self.expr(e[1])})"], self.reads(e[1], set())
+        return [f"owned.update(g.array for g in {self.expr(e[1])})"], self.reads(e[1], set())
 
     def stores(self, spec, source):
         """(slot, expression) pairs that take a call's result apart."""
@@ -279,7 +279,7 @@ class _Writer:
             if frees[i]:
                 body.append(" = ".join(f"v{k}" for k in sorted(frees[i])) + " = None")
         source = "\n".join(["def replay(a):",
-                             "    grad_mode, owned = state.enabled, set()",
+                             "    grad_mode, owned = state.enabled, OwnedArrays()",
                              "    state.enabled = False",
                              "    try:"]
                             + [f"        {line}" for line in body]

@@ -149,6 +149,7 @@ class Monitor:
         self._handles = []
         self._stop_graph_record()
         self._last_out, self._output, self._before = {}, None, {}
+        self._last_input = None
         self._closed = True
 
     def __enter__(self):
@@ -272,6 +273,7 @@ class Monitor:
         self._hist_now = self.histograms and self._active and self._recorded % self._hist_stride == 0
         self._act, self._seen, self._before = {}, set(), {}
         self._input, self._output = None, None
+        self._last_out, self._last_input = {}, None  # (read by record() only: let them go)
 
     def _thin_histograms(self):
         """Keep a long run's histograms bounded: past HIST_KEEP per tensor, drop every other one and
@@ -299,7 +301,6 @@ class Monitor:
             for pname, p in params:
                 w = p.array
                 n += w.size
-                w2 += S.sq_norm(w)
                 before = self._before.get(id(p))
                 if before is not None:
                     has_before = True
@@ -308,14 +309,15 @@ class Monitor:
                         if spread is not None and spread < T.IDENTICAL_UNITS_SPREAD:
                             run.events.append({"kind": "identical_units", "step": step, "layer": name,
                                                "units": int(w.shape[0]), "row_spread": spread})
-                    d = np.subtract(w, before, out=before)  # the snapshot is ours: reuse its memory
-                    u2 += S.sq_norm(d)
-                if p.grad is not None:
+                g = p.grad.array if p.grad is not None else None
+                # one pass: the snapshot is ours, so the NumPy path may reuse its memory for the update
+                pw2, pu2, pg2, pgu = S.param_sums(w, before, g)
+                w2 += pw2
+                u2 += pu2
+                if g is not None:
                     has_grad = True
-                    g = p.grad.array
-                    g2 += S.sq_norm(g)
-                    if before is not None:
-                        lca += float(np.dot(g.reshape(-1), d.reshape(-1).astype(g.dtype, copy=False)))
+                    g2 += pg2
+                    lca += pgu
                     if self._hist_now and pname == main:
                         self._add_hist("grad", name, g)
                 if self._hist_now and pname == main:

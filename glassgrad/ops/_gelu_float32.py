@@ -8,17 +8,15 @@ big arrays are split over glassgrad's threads. Numba is imported on first use, n
 
     GELU:  y = x/2 · (1 + erf(x/√2)),   dx = dy · (Φ(x) + x·φ(x)),  φ(x) = e^(-x²/2)/√(2π)
 """
-import importlib.util
 import math
-import os
 
 import numpy as np
 
-from .. import parallel
+from .. import backend, parallel
 
 __all__ = ["erf_float32", "gelu_float32", "gelu_grad_float32"]
 
-enabled = importlib.util.find_spec("numba") is not None and os.environ.get("GLASSGRAD_FUSED", "1") != "0"
+enabled = backend.FUSED_KERNELS
 
 _P = tuple(np.float32(c) for c in (-2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06,
                                    -5.69250639462346e-05, -7.34990630326855e-04, -2.95459980854025e-03,

@@ -639,8 +639,16 @@ Relu = _unary("Relu", lambda a: parallel.map_chunks(np.maximum, np.empty_like(a)
               saves="y", kind="any")
 
 
+relu_kernel_enabled = backend.FUSED_KERNELS  # (the tests switch it to run both paths)
+
+
 def _relu_grad(dy, y, out):
     # PyTorch's threshold_backward: 0 where y <= 0, else dy (so NaN inputs pass dy through)
+    if relu_kernel_enabled and type(dy) is np.ndarray and dy.flags.c_contiguous and y.flags.c_contiguous \
+            and dy.dtype.kind == "f" and dy.dtype == y.dtype:
+        from ._relu_numba import relu_grad
+        relu_grad(dy, y, out)
+        return
     np.copyto(out, dy)
     np.copyto(out, 0, where=y <= 0)
 

@@ -8,12 +8,12 @@ The compiled kernel is cached on disk when Numba finds a writable cache folder (
 ``$NUMBA_CACHE_DIR`` or the user's cache); when none is writable it is compiled in memory instead,
 the same machine code, so the results do not depend on where the cache could be written.
 """
-import importlib.util
-import os
 
 import numpy as np
 
-enabled = importlib.util.find_spec("numba") is not None and os.environ.get("GLASSGRAD_FUSED", "1") != "0"
+from .. import backend
+
+enabled = backend.FUSED_KERNELS
 _kernels = {}
 
 

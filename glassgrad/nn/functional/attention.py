@@ -7,13 +7,21 @@
     dV = Pdᵀ dO,   dPd = dO Vᵀ,   dP = dPd ⊙ D,   dS = P ⊙ (dP - Σ_keys dP ⊙ P),
     dQ = scale · dS K,   dK = scale · dSᵀ Q,   dM = dS
 
-The forward keeps one (…, L, S) buffer: the scores become P in place, and P is all backward
-saves of them. A query whose keys are all masked out attends to nothing: its row of P is zero
-(PyTorch's safe softmax), so its output and gradients are zero rather than NaN.
+Blockwise (flash-style): the queries are taken a block of rows at a time (every head at once, so
+each block's products are batched GEMMs), and only that block's scores exist at any moment. The
+forward keeps O and each row's log Σ exp (``lse``); the backward computes each block's P again as
+exp(S - lse) from Q and K. A block holds all the keys of its rows, so Σ_keys dP ⊙ P is taken in the
+block. With ``is_causal`` the keys after a block's last query are never touched (the products
+shrink). A query whose keys are all masked out attends to nothing: its row of P is zero
+(PyTorch's safe softmax; lse = +inf), so its output and gradients are zero rather than NaN.
+
+float32 blocks go through compiled kernels (Numba, when installed) for the softmax, its
+recomputation and its gradient; float64 and the no-Numba case run the same steps in NumPy.
 
 ``backward`` (used under ``create_graph=True``) recomputes P with glassgrad ops, so the gradient
-can be differentiated again; ``raw_backward`` (the usual path) works on the saved arrays.
+can be differentiated again; ``raw_backward`` (the usual path) is the blockwise one.
 """
+import copy
 import math
 
 import numpy as np
@@ -25,6 +33,10 @@ from ...ops._util import sum_to, sum_to_array
 from ...random import rng_of
 
 __all__ = ["scaled_dot_product_attention"]
+
+fused = backend.FUSED_KERNELS
+block_bytes = 1 << 20   # the scores of one block of query rows (all heads) stay under this
+_kernels = {}
 
 
 def _check_inputs(query, key, value, attn_mask, is_causal, dropout_p):
@@ -79,42 +91,207 @@ def _broadcast(op, *shapes):
                            "value cannot be broadcast together") from None
 
 
-def _causal_blocked(L, S):
-    """True above the diagonal (top-left aligned, as PyTorch): the keys a query may not see."""
-    return np.triu(np.ones((L, S), dtype=bool), k=1)
+def _causal_blocked(L, S, row0=0):
+    """True above the diagonal (top-left aligned, as PyTorch): the keys queries row0.. may not see."""
+    return np.arange(S) > np.arange(row0, row0 + L)[:, None]
 
 
-def _softmax_rows_(s):
-    """Softmax along the last axis, in place; rows that are all -inf become zeros."""
+def _numba_kernels():
+    if not _kernels:
+        from . import _attention_numba as k
+        _kernels.update(softmax_lse=k.softmax_lse, probs=k.probs, softmax_grad=k.softmax_grad)
+    return _kernels
+
+
+def _use_kernels(s):
+    return fused and s.dtype == np.float32 and type(s) is np.ndarray
+
+
+def _softmax_lse_(s, scale, row0, causal):
+    """s (…, rows, keys) = softmax(scale · s) in place; returns the rows' log Σ exp (…, rows)."""
+    lse = np.empty(s.shape[:-1], s.dtype)
+    if _use_kernels(s) and s.size:
+        _numba_kernels()["softmax_lse"](s.reshape(-1, *s.shape[-2:]), lse.reshape(-1, s.shape[-2]),
+                                        s.dtype.type(scale), row0, causal)
+        return lse
+    if scale != 1.0:
+        s *= s.dtype.type(scale)
+    if causal:
+        np.copyto(s, -np.inf, where=_causal_blocked(*s.shape[-2:], row0))
     m = s.max(axis=-1, keepdims=True)
     dead = np.isneginf(m)
-    if dead.any():
-        m[dead] = 0
+    m[dead] = 0
     s -= m
     np.exp(s, out=s)
     total = s.sum(axis=-1, keepdims=True)
-    if dead.any():
-        total[dead] = 1
+    total[dead] = 1
     s /= total
-    return s
+    np.log(total, out=total)
+    total += m
+    total[dead] = np.inf
+    lse[...] = total[..., 0]
+    return lse
 
 
-def _scores_arrays(q, k, mask, causal, scale):
-    """P = softmax(scale · Q Kᵀ + M) on arrays, as one buffer of the broadcast shape."""
-    s = parallel.matmul(q, np.swapaxes(k, -1, -2))
-    s *= s.dtype.type(scale)
-    if mask is not None:
-        if mask.dtype == np.bool_:
-            if s.shape != np.broadcast_shapes(s.shape, mask.shape):
-                s = np.broadcast_to(s, np.broadcast_shapes(s.shape, mask.shape)).copy()
-            np.copyto(s, -np.inf, where=~mask)
-        elif s.shape == np.broadcast_shapes(s.shape, mask.shape):
-            s += mask
+def _probs_(s, lse, scale, row0, causal):
+    """s (…, rows, keys) = exp(scale · s - lse) in place: P again from the saved row statistics."""
+    if _use_kernels(s) and s.size:
+        _numba_kernels()["probs"](s.reshape(-1, *s.shape[-2:]), np.ascontiguousarray(lse).reshape(-1, s.shape[-2]),
+                                  s.dtype.type(scale), row0, causal)
+        return s
+    if scale != 1.0:
+        s *= s.dtype.type(scale)
+    if causal:
+        np.copyto(s, -np.inf, where=_causal_blocked(*s.shape[-2:], row0))
+    s -= lse[..., None]
+    return np.exp(s, out=s)
+
+
+def _softmax_grad_(dp, p):
+    """dp = P ⊙ (dp - Σ_keys dp ⊙ P), in dp's buffer."""
+    if _use_kernels(dp) and dp.size and p.flags.c_contiguous:
+        _numba_kernels()["softmax_grad"](dp.reshape(-1, *dp.shape[-2:]), p.reshape(-1, *p.shape[-2:]))
+        return dp
+    dp -= np.einsum("...j,...j->...", dp, p)[..., None]
+    dp *= p
+    return dp
+
+
+class _Blocks:
+    """The query blocks of one attention call on arrays: batch-broadcast views of q, k, v, the
+    mask and the dropout keep mask, and each block's slices."""
+
+    def __init__(self, q, k, v, mask, keep, keep_scale, scale, causal):
+        L, S = q.shape[-2], k.shape[-2]
+        self.batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2],
+                                         () if mask is None else mask.shape[:-2])
+        nd = len(self.batch) + 2
+        self.q, self.k, self.v = (np.broadcast_to(a, self.batch + a.shape[-2:]) for a in (q, k, v))
+        self.mask = None if mask is None else mask.reshape((1,) * (nd - mask.ndim) + mask.shape)
+        self.keep, self.keep_scale = keep, keep_scale
+        self.scale, self.causal, self.L, self.S = scale, causal, L, S
+        per_row = max(1, int(np.prod(self.batch, dtype=np.int64)) * S * q.dtype.itemsize)
+        rows = max(1, min(L, block_bytes // per_row))
+        self.rows = -(-L // -(-L // rows)) if L else 1   # equal blocks: 64 rows in 2 -> 32 + 32, not 48 + 16
+
+    def __iter__(self):
+        """(first row, end row, keys seen by the block): causal blocks stop at their last query."""
+        for i0 in range(0, self.L, self.rows):
+            i1 = min(self.L, i0 + self.rows)
+            yield i0, i1, min(self.S, i1) if self.causal else self.S
+
+    def split(self, fn, *arrays):
+        """``fn(part, *slices)`` on parts of the leading batch dim (each part's q, k, v, masks and
+        the matching slices of ``arrays``, which have the batch shape in front), on glassgrad's
+        threads: each thread runs whole blocks, so a block's GEMMs and kernels are handed over once."""
+        if not self.batch:
+            fn(self, *arrays)
+            return
+        flops = 2 * int(np.prod(self.batch, dtype=np.int64)) * self.L * self.S * (self.q.shape[-1] + self.v.shape[-1])
+        parallel.parallel_for(self.batch[0], lambda lo, hi: fn(self._part(lo, hi), *(
+            None if a is None else a[lo:hi] for a in arrays)), flops=flops)
+
+    def _part(self, lo, hi):
+        part = copy.copy(self)
+        part.batch = (hi - lo,) + self.batch[1:]
+        part.q, part.k, part.v = self.q[lo:hi], self.k[lo:hi], self.v[lo:hi]
+        if self.mask is not None and self.mask.shape[0] != 1:
+            part.mask = self.mask[lo:hi]
+        if self.keep is not None:
+            part.keep = self.keep[lo:hi]
+        return part
+
+    def scores(self, i0, i1, s_hi):
+        """The block's scores with the mask applied: (…, rows, s_hi), and the scale and causal
+        flag still to apply (the kernels fold them into their pass)."""
+        s = np.matmul(self.q[..., i0:i1, :], np.swapaxes(self.k[..., :s_hi, :], -1, -2))
+        if self.mask is None:
+            return s, self.scale, self.causal
+        s *= s.dtype.type(self.scale)
+        m = self.mask
+        m = m[..., i0:i1, :] if m.shape[-2] != 1 else m
+        m = m[..., :s_hi] if m.shape[-1] != 1 else m
+        if m.dtype == np.bool_:
+            np.copyto(s, -np.inf, where=~m)
         else:
-            s = s + mask
-    elif causal:
-        np.copyto(s, -np.inf, where=_causal_blocked(*s.shape[-2:]))
-    return _softmax_rows_(s)
+            s += m
+        return s, 1.0, False
+
+    def dropped(self, p, i0, i1, s_hi):
+        """P ⊙ D of the block (a new array; P itself when there is no dropout)."""
+        if self.keep is None:
+            return p
+        pd = p * self.keep[..., i0:i1, :s_hi]
+        pd *= p.dtype.type(self.keep_scale)
+        return pd
+
+
+def _attention_arrays(blocks, weights):
+    """O (and the weights Pd when ``weights``) and the rows' lse."""
+    b = blocks
+    out = np.empty(b.batch + (b.L, b.v.shape[-1]), b.q.dtype)
+    lse = np.empty(b.batch + (b.L,), b.q.dtype)
+    pw = np.zeros(b.batch + (b.L, b.S), b.q.dtype) if weights else None
+    b.split(_forward_blocks, out, lse, pw)
+    return out, lse, pw
+
+
+def _forward_blocks(b, out, lse, pw):
+    for i0, i1, s_hi in b:
+        if s_hi == 0:
+            out[..., i0:i1, :] = 0
+            lse[..., i0:i1] = np.inf
+            continue
+        s, scale, causal = b.scores(i0, i1, s_hi)
+        lse[..., i0:i1] = _softmax_lse_(s, scale, i0, causal)
+        pd = b.dropped(s, i0, i1, s_hi)
+        if pw is not None:
+            pw[..., i0:i1, :s_hi] = pd
+        np.matmul(pd, b.v[..., :s_hi, :], out=out[..., i0:i1, :])
+
+
+def _attention_grads(blocks, lse, dout, dweights, need_dq, need_dk, need_dv, need_dm):
+    """dQ, dK, dV and dS (the mask's gradient, whole, only when ``need_dm``) in the broadcast
+    batch shape, from the saved lse."""
+    b = blocks
+    dt = b.q.dtype
+    dq = np.empty(b.batch + b.q.shape[-2:], dt) if need_dq else None
+    dk = np.zeros(b.batch + b.k.shape[-2:], dt) if need_dk else None
+    dv = np.zeros(b.batch + b.v.shape[-2:], dt) if need_dv else None
+    dm = np.zeros(b.batch + (b.L, b.S), dt) if need_dm else None
+    b.split(_backward_blocks, lse, dout, dweights, dq, dk, dv, dm)
+    return dq, dk, dv, dm
+
+
+def _backward_blocks(b, lse, dout, dweights, dq, dk, dv, dm):
+    dt = b.q.dtype
+    for i0, i1, s_hi in b:
+        if s_hi == 0:
+            if dq is not None:
+                dq[..., i0:i1, :] = 0
+            continue
+        s, scale, causal = b.scores(i0, i1, s_hi)
+        p = _probs_(s, lse[..., i0:i1], scale, i0, causal)
+        do = dout[..., i0:i1, :]
+        if dv is not None:
+            pd = b.dropped(p, i0, i1, s_hi)
+            dv[..., :s_hi, :] += np.matmul(np.swapaxes(pd, -1, -2), do)
+        dp = np.matmul(do, np.swapaxes(b.v[..., :s_hi, :], -1, -2))
+        if dweights is not None:
+            dp += dweights[..., i0:i1, :s_hi]
+        if b.keep is not None:
+            dp *= b.keep[..., i0:i1, :s_hi]
+            dp *= dt.type(b.keep_scale)
+        ds = _softmax_grad_(dp, p)
+        if dm is not None:
+            dm[..., i0:i1, :s_hi] = ds
+        if dq is None and dk is None:
+            continue
+        ds *= dt.type(b.scale)
+        if dq is not None:
+            np.matmul(ds, b.k[..., :s_hi, :], out=dq[..., i0:i1, :])
+        if dk is not None:
+            dk[..., :s_hi, :] += np.matmul(np.swapaxes(ds, -1, -2), b.q[..., i0:i1, :])
 
 
 def _scores_tensors(q, k, mask, causal, scale):
@@ -133,33 +310,41 @@ def _scores_tensors(q, k, mask, causal, scale):
 
 
 class ScaledDotProductAttention(Function):
-    """O = softmax(scale · Q Kᵀ + M) ⊙ D · V; see the module docstring for the backward.
+    """O = softmax(scale · Q Kᵀ + M) ⊙ D · V, blockwise; see the module docstring.
 
-    With ``weights=True`` the op has a second output, the attention weights Pd (after dropout),
-    whose gradient flows back too (``nn.MultiheadAttention(need_weights=True)``)."""
+    ``dropout`` is None or (p, shape, generator): the op draws the boolean keep mask of that shape
+    itself (so a replayed step, ``glassgrad.compile``, draws a new one) and D = keep / (1 - p). With
+    ``weights=True`` the op has a second output, the attention weights Pd (after dropout), whose
+    gradient flows back too (``nn.MultiheadAttention(need_weights=True)``)."""
 
     @staticmethod
-    def forward(ctx, q, k, v, mask, scale, causal, keep, weights=False):
-        p = _scores_arrays(q.array, k.array, None if mask is None else mask.array, causal, scale)
-        pd = p if keep is None else p * keep
-        out = parallel.matmul(pd, v.array)
-        ctx.scale, ctx.causal, ctx.weights = scale, causal, weights
+    def forward(ctx, q, k, v, mask, scale, causal, dropout=None, weights=False):
+        keep, keep_scale = None, 1.0
+        if dropout is not None:
+            p, shape, generator = dropout
+            keep = backend.move(rng_of(generator).random(shape) >= p, backend.device_of(q.array))
+            keep_scale = 1.0 / (1.0 - p)
+        blocks = _Blocks(q.array, k.array, v.array, None if mask is None else mask.array, keep, keep_scale,
+                         scale, causal)
+        out, lse, pw = _attention_arrays(blocks, weights)
+        ctx.scale, ctx.causal, ctx.weights, ctx.keep_scale = scale, causal, weights, keep_scale
         ctx.meta = tuple((t.shape, t.dtype) for t in (q, k, v))
         ctx.mask_meta = None if mask is None else (mask.shape, mask.dtype)
-        ctx.save_for_backward(q, k, v, mask, p, keep)
-        return (out, pd) if weights else out
+        ctx.save_for_backward(q, k, v, mask, lse, keep)
+        return (out, pw) if weights else out
 
     @staticmethod
     def backward(ctx, dout, dweights=None):
         q, k, v, mask, _, keep = ctx.saved_tensors
         need = ctx.needs_input_grad
         p = _scores_tensors(q, k, mask, ctx.causal, ctx.scale)
-        pd = p if keep is None else p * keep
+        d = None if keep is None else wrap_array((keep.array * ctx.keep_scale).astype(q.dtype))
+        pd = p if d is None else p * d
         dpd = dout @ v.mT
         if dweights is not None:
             dpd = dpd + dweights
         dv = sum_to(pd.mT @ dout, v.shape) if need[2] else None
-        dp = dpd if keep is None else dpd * keep
+        dp = dpd if d is None else dpd * d
         ds = p * (dp - (dp * p).sum(-1, keepdim=True))
         dq = sum_to((ds @ k) * ctx.scale, q.shape) if need[0] else None
         dk = sum_to((ds.mT @ q) * ctx.scale, k.shape) if need[1] else None
@@ -168,34 +353,13 @@ class ScaledDotProductAttention(Function):
 
     @staticmethod
     def raw_backward(ctx, dout, dweights=None):
-        q, k, v, _, p, keep = ctx.saved_arrays
+        q, k, v, mask, lse, keep = ctx.saved_arrays
         need = ctx.needs_input_grad
-        dpd = parallel.matmul(dout, np.swapaxes(v, -1, -2))
-        if dweights is not None:
-            dpd += dweights
-        dv = None
-        if need[2]:
-            pd = p if keep is None else p * keep
-            dv = sum_to_array(parallel.matmul(np.swapaxes(pd, -1, -2), dout), *ctx.meta[2])
-        if keep is not None:
-            dpd *= keep
-        # dS = P ⊙ (dP - Σ dP ⊙ P), written into dP's buffer
-        dpd -= np.einsum("...j,...j->...", dpd, p)[..., None]
-        dpd *= p
-        ds = dpd
-        scale = ds.dtype.type(ctx.scale)
-        dq = dk = dm = None
-        if need[0]:
-            dq = parallel.matmul(ds, k)
-            dq *= scale
-            dq = sum_to_array(dq, *ctx.meta[0])
-        if need[1]:
-            dk = parallel.matmul(np.swapaxes(ds, -1, -2), q)
-            dk *= scale
-            dk = sum_to_array(dk, *ctx.meta[1])
-        if ctx.mask_meta is not None and need[3]:
-            dm = sum_to_array(ds, *ctx.mask_meta)
-        return dq, dk, dv, dm
+        blocks = _Blocks(q, k, v, mask, keep, ctx.keep_scale, ctx.scale, ctx.causal)
+        need_dm = ctx.mask_meta is not None and need[3] and ctx.mask_meta[1] != np.bool_
+        dq, dk, dv, dm = _attention_grads(blocks, lse, dout, dweights, need[0], need[1], need[2], need_dm)
+        grads = [None if g is None else sum_to_array(g, *meta) for g, meta in zip((dq, dk, dv), ctx.meta)]
+        return (*grads, None if dm is None else sum_to_array(dm, *ctx.mask_meta))
 
 
 def attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
@@ -205,15 +369,12 @@ def attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
     batch = _check_inputs(query, key, value, attn_mask, is_causal, dropout_p)
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1]) if query.shape[-1] else 1.0
-    keep = None
+    dropout = None
     if dropout_p > 0.0:
-        shape = tuple(batch) + (query.shape[-2], key.shape[-2])
-        mask = rng_of(generator).random(shape) >= dropout_p
-        keep = wrap_array(backend.move((mask * (1.0 / (1.0 - dropout_p))).astype(query.dtype),
-                                   backend.device_of(query.array)))
+        dropout = (float(dropout_p), tuple(batch) + (query.shape[-2], key.shape[-2]), generator)
     if attn_mask is not None and attn_mask.dtype == np.bool_ and attn_mask.requires_grad:
         attn_mask = attn_mask.detach()
-    return ScaledDotProductAttention.apply(query, key, value, attn_mask, float(scale), bool(is_causal), keep,
+    return ScaledDotProductAttention.apply(query, key, value, attn_mask, float(scale), bool(is_causal), dropout,
                                            weights=need_weights)
 
 

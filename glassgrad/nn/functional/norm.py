@@ -10,14 +10,19 @@ All three normalize x over some axes (M elements per statistic) and apply a per-
 The backward kernels work on raw arrays and are once-differentiable: differentiating them again
 (``create_graph=True``) raises a clear error.
 """
+
 import numpy as np
 
+from ... import backend
 from ...autograd.function import Function, once_differentiable
 from ...autograd.grad_mode import no_grad
 from ...backend import namespace
 from ...ops.shape import pad
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm"]
+
+fused = backend.FUSED_KERNELS
+_kernels = {}
 
 
 def _check(op, x, weight, bias, shape):
@@ -121,6 +126,85 @@ class _NormalizeEval(Function):
         return dx, dw, db
 
 
+def _layer_norm_kernels():
+    if not _kernels:
+        from . import _norm_numba
+        _kernels.update(forward=_norm_numba.layer_norm_forward, backward=_norm_numba.layer_norm_backward)
+    return _kernels
+
+
+def _use_kernels(a):
+    return fused and type(a) is np.ndarray and a.dtype in (np.float32, np.float64)
+
+
+class _LayerNorm(Function):
+    """y = x̂ · w + b over rows of C values (the normalized dims, flattened); see the module
+    docstring. Saves x and the rows' μ and σ⁻¹ (not x̂): backward recomputes x̂ row by row, and
+    with Numba each direction is one compiled pass over the rows."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, c, eps):
+        a = x.array
+        x2 = a.reshape(a.size // c if c else 0, c)
+        if _use_kernels(a):
+            x2 = np.ascontiguousarray(x2)
+            y = np.empty(x2.shape, a.dtype)
+            mean = np.empty(x2.shape[0])
+            rstd = np.empty(x2.shape[0])
+            w = np.ones(c, a.dtype) if weight is None else np.ascontiguousarray(weight.array.reshape(-1))
+            b = np.zeros(c, a.dtype) if bias is None else np.ascontiguousarray(bias.array.reshape(-1))
+            _layer_norm_kernels()["forward"](x2, w, b, float(eps), y, mean, rstd)
+        else:
+            mean = x2.mean(axis=1, keepdims=True)
+            y = x2 - mean
+            var = np.einsum("ij,ij->i", y, y)[:, None] / a.dtype.type(c)
+            rstd = 1.0 / np.sqrt(var + a.dtype.type(eps))
+            y *= rstd
+            if weight is not None:
+                y *= weight.array.reshape(-1)
+            if bias is not None:
+                y += bias.array.reshape(-1)
+            mean, rstd = mean[:, 0], rstd[:, 0]
+        ctx.c = c
+        ctx.param_shape = next((t.shape for t in (weight, bias) if t is not None), None)
+        ctx.save_for_backward(x, weight, mean, rstd)
+        return y.reshape(a.shape)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, dy):
+        x, weight, mean, rstd = ctx.saved_tensors
+        a, c = x.array, ctx.c
+        need = ctx.needs_input_grad
+        x2 = a.reshape(a.size // c if c else 0, c)
+        g = dy.array.reshape(x2.shape)
+        mean, rstd = mean.array, rstd.array
+        if _use_kernels(a) and g.dtype == a.dtype:
+            x2, g = np.ascontiguousarray(x2), np.ascontiguousarray(g)
+            w = np.ones(c, a.dtype) if weight is None else np.ascontiguousarray(weight.array.reshape(-1))
+            dx = np.empty(x2.shape if need[0] else (0, c), a.dtype)
+            dw, db = np.zeros(c), np.zeros(c)
+            _layer_norm_kernels()["backward"](x2, g, w, mean, rstd, dx, dw, db)
+            dx = dx.reshape(a.shape) if need[0] else None
+            dw, db = dw.astype(a.dtype), db.astype(a.dtype)
+        else:
+            xh = (x2 - mean[:, None]) * rstd[:, None]
+            dw, db = np.einsum("ij,ij->j", g, xh), g.sum(axis=0)
+            dx = None
+            if need[0]:
+                dxh = g * weight.array.reshape(-1) if weight is not None else g.copy()
+                mean_dxh = dxh.mean(axis=1, keepdims=True)
+                mean_dxh_xh = np.einsum("ij,ij->i", dxh, xh)[:, None] / a.dtype.type(c)
+                dxh -= mean_dxh
+                xh *= mean_dxh_xh
+                dxh -= xh
+                dxh *= rstd[:, None]
+                dx = dxh.reshape(a.shape)
+        dw = dw.reshape(ctx.param_shape) if need[1] else None
+        db = db.reshape(ctx.param_shape) if need[2] else None
+        return dx, dw, db
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
                eps=1e-5):
     """Batch normalization over the channel dim 1 of (N, C) or (N, C, *) input.
@@ -192,10 +276,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"layer_norm: expected input with shape (*, {', '.join(map(str, normalized_shape))}) "
                            f"(its last {k} dims equal to normalized_shape), got {tuple(input.shape)}")
     _check("layer_norm", input, weight, bias, normalized_shape)
-    lead = input.ndim - k
-    axes = tuple(range(lead, input.ndim))
-    pshape = (1,) * lead + normalized_shape
-    return _Normalize.apply(input, weight, bias, axes, input.shape, pshape, eps)
+    return _LayerNorm.apply(input, weight, bias, int(np.prod(normalized_shape)), eps)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):

@@ -26,6 +26,8 @@ The cell equations (σ the logistic sigmoid, ⊙ element-wise):
 * GRU:  r, z = σ(W_i{r,z} x + b_i{r,z} + W_h{r,z} h + b_h{r,z});
   n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn));  h' = (1 - z) ⊙ n + z ⊙ h
 """
+import queue
+
 import numpy as np
 
 from ... import parallel
@@ -33,6 +35,7 @@ from ...autograd.function import Function
 from ...autograd.gradients import grad as _grad
 from ...autograd.grad_mode import enable_grad
 from ...ops.shape import cat
+from . import _lstm_gates
 from .linear import linear
 
 __all__ = ["recurrent_layer"]
@@ -104,31 +107,19 @@ def _input_products(x, w_ih, b_ih, b_hh, scale):
     return out
 
 
-def _for_rows(bs, flops, fn):
-    """``fn(a, b)`` over the rows of one time step, split over glassgrad's threads when the step's
-    GEMM is big enough (rows are independent within a step: one hand-off per step, GEMM and gates
-    together)."""
-    parallel.parallel_for(bs, fn, flops=flops)
-
-
 # ---- RNN (tanh / relu) -------------------------------------------------------------------------
 def _rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, sched, relu):
     y = _input_products(x, w_ih, b_ih, b_hh, None)          # pre-activations, then h, in place
     w_t = w_hh.T
     tmp = np.empty((sched.batch, w_hh.shape[0]), dtype=x.dtype)
-    flops = 2 * w_hh.size
     for k, (lo, bs) in enumerate(sched.steps):
-        prev = _previous(y, h0, sched, k)
-
-        def rows(a, b, lo=lo, prev=prev):
-            r = y[lo + a:lo + b]
-            np.matmul(prev[a:b], w_t, out=tmp[a:b])
-            r += tmp[a:b]
-            if relu:
-                np.maximum(r, 0, out=r)
-            else:
-                np.tanh(r, out=r)
-        _for_rows(bs, bs * flops, rows)
+        r = y[lo:lo + bs]
+        np.matmul(_previous(y, h0, sched, k), w_t, out=tmp[:bs])
+        r += tmp[:bs]
+        if relu:
+            np.maximum(r, 0, out=r)
+        else:
+            np.tanh(r, out=r)
     return y
 
 
@@ -139,40 +130,120 @@ def _rnn_backward(dy, dhn, x, h0, w_ih, w_hh, y, sched, relu, need):
         dpre = np.multiply(y, y)
         np.subtract(1, dpre, out=dpre)
     dh = dhn.copy()
-    flops = 2 * w_hh.size
-    for k in range(len(sched.steps) - 1, -1, -1):
+
+    def step(k):
         lo, bs = sched.steps[k]
-
-        def rows(a, b, lo=lo):
-            r = dpre[lo + a:lo + b]
-            r *= dy[lo + a:lo + b] + dh[a:b]
-            np.matmul(r, w_hh, out=dh[a:b])
-        _for_rows(bs, bs * flops, rows)
-    return _weight_grads(dpre, dpre, x, h0, y, w_ih, sched, need) + (dh,)
+        r = dpre[lo:lo + bs]
+        r *= dy[lo:lo + bs] + dh[:bs]
+        np.matmul(r, w_hh, out=dh[:bs])
+    return _through_time(sched, step, _WeightGrads(dpre, dpre, x, h0, y, w_ih, sched, need)) + (dh,)
 
 
-def _weight_grads(d_in, d_hid, x, h0, y, w_ih, sched, need):
-    """dx, dW_ih, dW_hh, db_ih, db_hh from the pre-activation gradients of the input-to-hidden
-    (``d_in``) and hidden-to-hidden (``d_hid``) products of every step: one GEMM each."""
-    dx = parallel.matmul(d_in, w_ih) if need[0] else None
-    dw_ih = parallel.matmul(d_in.T, x) if need[3] else None
-    dw_hh = None
-    if need[4]:
-        if sched.uniform and sched.steps and sched.steps[0][0] == 0:   # forward over a full batch
-            b = sched.batch                                            # (no copy of the shifted states)
-            dw_hh = parallel.matmul(d_hid[b:].T, y[:y.shape[0] - b])
-            dw_hh += parallel.matmul(d_hid[:b].T, h0)
-        else:
-            dw_hh = parallel.matmul(d_hid.T, _all_previous(y, h0, sched))
-    db_ih = d_in.sum(0) if need[5] else None
-    db_hh = (db_ih if d_hid is d_in and db_ih is not None else d_hid.sum(0)) if need[6] else None
-    return dx, dw_ih, dw_hh, db_ih, db_hh
+class _WeightGrads:
+    """dW_ih, dW_hh, db_ih, db_hh accumulated over blocks of rows as backpropagation through time
+    finishes them (``add``), from the pre-activation gradients of the input-to-hidden (``d_in``)
+    and hidden-to-hidden (``d_hid``) products; dx (``input_grad``) in one GEMM."""
+
+    def __init__(self, d_in, d_hid, x, h0, y, w_ih, sched, need):
+        self.d_in, self.d_hid, self.x, self.h0, self.y, self.w_ih = d_in, d_hid, x, h0, y, w_ih
+        self.sched, self.need = sched, need
+        self.dx = None
+        self.dw_ih = np.zeros((d_in.shape[1], x.shape[1]), d_in.dtype) if need[3] else None
+        self.dw_hh = np.zeros((d_hid.shape[1], y.shape[1]), d_in.dtype) if need[4] else None
+        self.db_ih = np.zeros(d_in.shape[1], d_in.dtype) if need[5] else None
+        self.db_hh = np.zeros(d_hid.shape[1], d_in.dtype) if need[6] else None
+        rows = x.shape[0]
+        self.flops = 2 * rows * (d_in.shape[1] * x.shape[1] * (need[0] + need[3])
+                                 + (d_hid.shape[1] * y.shape[1] if need[4] else 0))
+
+    def _previous_rows(self, ks):
+        """The states the steps ``ks`` (consecutive, their rows one block) started from, in row order."""
+        sched = self.sched
+        ks = sorted(ks, key=lambda k: sched.steps[k][0])
+        lo, hi = sched.steps[ks[0]][0], sum(sched.steps[ks[-1]])
+        b = sched.batch
+        if sched.uniform and sched.steps[0][0] == 0 and lo >= b:   # forward over a full batch:
+            return self.y[lo - b:hi - b]                            # the rows one step up (a view)
+        return np.concatenate([_previous(self.y, self.h0, sched, k) for k in ks])
+
+    def add(self, lo, hi, ks):
+        """Add the gradients of rows ``lo:hi``, the rows of steps ``ks``."""
+        d_in = self.d_in[lo:hi]
+        d_hid = d_in if self.d_hid is self.d_in else self.d_hid[lo:hi]
+        if self.dw_ih is not None:
+            self.dw_ih += np.matmul(d_in.T, self.x[lo:hi])
+        if self.dw_hh is not None:
+            self.dw_hh += np.matmul(d_hid.T, self._previous_rows(ks))
+        if self.db_ih is not None:
+            self.db_ih += d_in.sum(0)
+        if self.db_hh is not None and not (d_hid is d_in and self.db_ih is not None):
+            self.db_hh += d_hid.sum(0)
+
+    def input_grad(self):
+        """dx of every row: one GEMM, once every row's gradients are there."""
+        if self.need[0]:
+            self.dx = parallel.matmul(self.d_in, self.w_ih)
+
+    def result(self):
+        """(dx, dW_ih, dW_hh, db_ih, db_hh)."""
+        if self.db_hh is not None and self.d_hid is self.d_in and self.db_ih is not None:
+            self.db_hh[...] = self.db_ih                      # (one sum served both)
+        return self.dx, self.dw_ih, self.dw_hh, self.db_ih, self.db_hh
+
+
+BLOCK_ROWS = 128  # rows of the blocks that backward's second thread turns into weight gradients
+
+
+def _blocks_backward(sched):
+    """The steps of backward's loop (last to first) cut into runs of about ``BLOCK_ROWS`` rows:
+    (steps, lo, hi), the rows ``lo:hi`` of the packed arrays."""
+    blocks, ks, rows = [], [], 0
+    for k in range(len(sched.steps) - 1, -1, -1):
+        ks.append(k)
+        rows += sched.steps[k][1]
+        if rows >= BLOCK_ROWS or k == 0:
+            spans = [sched.steps[j] for j in ks]
+            blocks.append((ks, min(lo for lo, _ in spans), max(lo + bs for lo, bs in spans)))
+            ks, rows = [], 0
+    return blocks
+
+
+def _through_time(sched, step, grads):
+    """Backpropagation through time: ``step(k)`` for every step from the last to the first (each
+    writes the pre-activation gradients of its rows), while a second thread turns each finished
+    block of rows into weight gradients (``grads.add``): the loop is sequential, the weight
+    gradients are not, so they take the other core, and the loop's thread computes dx once it is
+    done. With one thread, or little work, the same blocks run one after the other, so the
+    results do not depend on the threads. Returns ``grads.result()``."""
+    blocks = _blocks_backward(sched)
+    ready = queue.SimpleQueue()
+
+    def loop():
+        try:
+            for ks, lo, hi in blocks:
+                for k in ks:
+                    step(k)
+                ready.put((lo, hi, ks))
+        finally:
+            ready.put(None)                   # (also when a step raised: the other thread stops)
+        grads.input_grad()
+
+    def weights():
+        for block in iter(ready.get, None):
+            grads.add(*block)
+
+    def run(first, last):
+        for role in (loop, weights)[first:last]:
+            role()
+    parallel.parallel_for(2, run, flops=grads.flops)
+    return grads.result()
 
 
 # ---- LSTM --------------------------------------------------------------------------------------
 def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched):
-    """Returns y (N, P), the gate activations (N, 4H) and the cell states (N, H)."""
+    """Returns y (N, P), the gate activations (N, 4H), the cell states (N, H) and their tanh."""
     hid = w_ih.shape[0] // 4
+    use_fused = _lstm_gates.fused(x.dtype)
     scale = _gate_scale(4, hid, x.dtype, (0, 1, 3))
     shift = (1 - scale).astype(x.dtype)                          # ½ after the sigmoid gates' tanh
     gates = _input_products(x, w_ih, b_ih, b_hh, scale)
@@ -180,81 +251,43 @@ def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched):
     w_hr_t = w_hr.T if w_hr is not None else None
     n = x.shape[0]
     c = np.empty((n, hid), dtype=x.dtype)
+    tc = np.empty((n, hid), dtype=x.dtype)
     m = np.empty((n, hid), dtype=x.dtype) if w_hr is not None else None
     y = np.empty((n, w_hh.shape[1]), dtype=x.dtype)
     tmp = np.empty((sched.batch, 4 * hid), dtype=x.dtype)
-    ig = np.empty((sched.batch, hid), dtype=x.dtype)
-    flops = 2 * (w_hh.size + (w_hr.size if w_hr is not None else 0))
     for k, (lo, bs) in enumerate(sched.steps):
-        h_prev, c_prev = _previous(y, h0, sched, k), _previous(c, c0, sched, k)
-
-        def rows(a, b, lo=lo, h_prev=h_prev, c_prev=c_prev):
-            g = gates[lo + a:lo + b]
-            np.matmul(h_prev[a:b], w_t, out=tmp[a:b])
-            g += tmp[a:b]
-            np.tanh(g, out=g)
-            g *= scale
-            g += shift
-            i, f, gg, o = g[:, :hid], g[:, hid:2 * hid], g[:, 2 * hid:3 * hid], g[:, 3 * hid:]
-            ct = c[lo + a:lo + b]
-            np.multiply(f, c_prev[a:b], out=ct)
-            np.multiply(i, gg, out=ig[a:b])
-            ct += ig[a:b]
-            out = m[lo + a:lo + b] if m is not None else y[lo + a:lo + b]
-            np.tanh(ct, out=out)
-            out *= o
-            if m is not None:
-                np.matmul(out, w_hr_t, out=y[lo + a:lo + b])
-        _for_rows(bs, bs * flops, rows)
-    return y, gates, c
+        r = slice(lo, lo + bs)
+        np.matmul(_previous(y, h0, sched, k), w_t, out=tmp[:bs])
+        out = m[r] if m is not None else y[r]
+        _lstm_gates.forward_step(gates[r], tmp[:bs], _previous(c, c0, sched, k), c[r], tc[r], out, scale, shift,
+                                 use_fused)
+        if m is not None:
+            np.matmul(out, w_hr_t, out=y[r])
+    return y, gates, c, tc
 
 
-def _lstm_backward(dy, dhn, dcn, x, h0, c0, w_ih, w_hh, w_hr, y, gates, c, sched, need):
+def _lstm_backward(dy, dhn, dcn, x, h0, c0, w_ih, w_hh, w_hr, y, gates, c, tc, sched, need):
     hid = w_ih.shape[0] // 4
-    tc = np.tanh(c)
-    dtc = np.multiply(tc, tc)
-    np.subtract(1, dtc, out=dtc)                                  # tanh' of the cell state
-    dact = np.subtract(1, gates)                                  # σ' = s(1 - s), tanh' = 1 - g²
-    dact *= gates
-    gg = gates[:, 2 * hid:3 * hid]
-    np.multiply(gg, gg, out=dact[:, 2 * hid:3 * hid])
-    np.subtract(1, dact[:, 2 * hid:3 * hid], out=dact[:, 2 * hid:3 * hid])
+    tables = _lstm_gates.derivative_tables(gates, tc, _lstm_gates.fused(gates.dtype))
     dgates = np.empty_like(gates)
     dh = dhn.copy()
     dc = dcn.copy()
     dh_all = np.empty_like(y) if w_hr is not None else None       # kept for dW_hr
     dht = np.empty((sched.batch, y.shape[1]), dtype=y.dtype)
-    tmp = np.empty((sched.batch, hid), dtype=y.dtype)
-    flops = 2 * (w_hh.size + (w_hr.size if w_hr is not None else 0))
-    for k in range(len(sched.steps) - 1, -1, -1):
-        lo, bs = sched.steps[k]
-        c_prev = _previous(c, c0, sched, k)
 
-        def rows(a, b, lo=lo, c_prev=c_prev):
-            r = slice(lo + a, lo + b)
-            g, d = gates[r], dgates[r]
-            i, f, gg, o = g[:, :hid], g[:, hid:2 * hid], g[:, 2 * hid:3 * hid], g[:, 3 * hid:]
-            dh_k = dh_all[r] if dh_all is not None else dht[a:b]
-            np.add(dy[r], dh[a:b], out=dh_k)
-            dm = np.matmul(dh_k, w_hr) if w_hr is not None else dh_k
-            np.multiply(dm, tc[r], out=d[:, 3 * hid:])               # do
-            t = tmp[a:b]
-            np.multiply(dm, o, out=t)
-            t *= dtc[r]
-            dck = dc[a:b]
-            dck += t                                                 # dc of this step
-            np.multiply(dck, gg, out=d[:, :hid])                     # di
-            np.multiply(dck, c_prev[a:b], out=d[:, hid:2 * hid])     # df
-            np.multiply(dck, i, out=d[:, 2 * hid:3 * hid])           # dg
-            dck *= f                                                 # dc of the step before
-            d *= dact[r]
-            np.matmul(d, w_hh, out=dh[a:b])
-        _for_rows(bs, bs * flops, rows)
-    grads = _weight_grads(dgates, dgates, x, h0, y, w_ih, sched, need)
+    def step(k):
+        lo, bs = sched.steps[k]
+        r = slice(lo, lo + bs)
+        dh_k = dh_all[r] if dh_all is not None else dht[:bs]
+        np.add(dy[r], dh[:bs], out=dh_k)
+        dm = np.matmul(dh_k, w_hr) if w_hr is not None else dh_k
+        rows_tables = None if tables is None else (tables[0][r], tables[1][r])
+        _lstm_gates.backward_step(dm, gates[r], tc[r], _previous(c, c0, sched, k), dc[:bs], dgates[r], rows_tables)
+        np.matmul(dgates[r], w_hh, out=dh[:bs])
+    grads = _through_time(sched, step, _WeightGrads(dgates, dgates, x, h0, y, w_ih, sched, need))
     dw_hr = None
     if w_hr is not None and need[7]:
-        tc *= gates[:, 3 * hid:]                                   # o ⊙ tanh c, the projected vector
-        dw_hr = parallel.matmul(dh_all.T, tc)
+        dw_hr = parallel.matmul(dh_all.T, tc * gates[:, 3 * hid:])  # o ⊙ tanh c, the projected vector
     return grads + (dh, dc, dw_hr)
 
 
@@ -273,29 +306,25 @@ def _gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, sched):
     gh = np.empty((n_rows, 3 * hid), dtype=x.dtype)
     y = np.empty((n_rows, hid), dtype=x.dtype)
     tmp = np.empty((sched.batch, hid), dtype=x.dtype)
-    flops = 2 * w_hh.size
     for k, (lo, bs) in enumerate(sched.steps):
         prev = _previous(y, h0, sched, k)
-
-        def rows(a, b, lo=lo, prev=prev):
-            ga, gb = gi[lo + a:lo + b], gh[lo + a:lo + b]
-            np.matmul(prev[a:b], w_t, out=gb)
-            if b_h is not None:
-                gb += b_h
-            rz = ga[:, :2 * hid]
-            rz += gb[:, :2 * hid]
-            np.tanh(rz, out=rz)
-            rz *= 0.5
-            rz += 0.5
-            r, z, n = ga[:, :hid], ga[:, hid:2 * hid], ga[:, 2 * hid:]
-            np.multiply(r, gb[:, 2 * hid:], out=tmp[a:b])
-            n += tmp[a:b]
-            np.tanh(n, out=n)
-            h = y[lo + a:lo + b]
-            np.subtract(prev[a:b], n, out=h)
-            h *= z
-            h += n
-        _for_rows(bs, bs * flops, rows)
+        ga, gb = gi[lo:lo + bs], gh[lo:lo + bs]
+        np.matmul(prev, w_t, out=gb)
+        if b_h is not None:
+            gb += b_h
+        rz = ga[:, :2 * hid]
+        rz += gb[:, :2 * hid]
+        np.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5
+        r, z, n = ga[:, :hid], ga[:, hid:2 * hid], ga[:, 2 * hid:]
+        np.multiply(r, gb[:, 2 * hid:], out=tmp[:bs])
+        n += tmp[:bs]
+        np.tanh(n, out=n)
+        h = y[lo:lo + bs]
+        np.subtract(prev, n, out=h)
+        h *= z
+        h += n
     return y, gi, gh
 
 
@@ -311,37 +340,34 @@ def _gru_backward(dy, dhn, x, h0, w_ih, w_hh, y, gi, gh, sched, need):
     dh = dhn.copy()
     dht = np.empty((sched.batch, hid), dtype=y.dtype)
     tmp = np.empty((sched.batch, hid), dtype=y.dtype)
-    flops = 2 * w_hh.size
-    for k in range(len(sched.steps) - 1, -1, -1):
+
+    def step(k):
         lo, bs = sched.steps[k]
         prev = _previous(y, h0, sched, k)
-
-        def rows(a, b, lo=lo, prev=prev):
-            r_ = slice(lo + a, lo + b)
-            ga, da, db = gi[r_], dgi[r_], dgh[r_]
-            r, z, n = ga[:, :hid], ga[:, hid:2 * hid], ga[:, 2 * hid:]
-            dact_k = dact[r_]
-            d = dht[a:b]
-            np.add(dy[r_], dh[a:b], out=d)
-            dn = da[:, 2 * hid:]
-            np.subtract(1, z, out=dn)
-            dn *= d
-            dn *= dact_k[:, 2 * hid:]                                 # d(n pre-activation)
-            np.multiply(dn, r, out=db[:, 2 * hid:])
-            dr = da[:, :hid]
-            np.multiply(dn, gh[r_, 2 * hid:], out=dr)
-            dr *= dact_k[:, :hid]
-            dz = da[:, hid:2 * hid]
-            t = tmp[a:b]
-            np.subtract(prev[a:b], n, out=t)
-            np.multiply(d, t, out=dz)
-            dz *= dact_k[:, hid:2 * hid]
-            db[:, :2 * hid] = da[:, :2 * hid]
-            d *= z
-            np.matmul(db, w_hh, out=dh[a:b])
-            dh[a:b] += d
-        _for_rows(bs, bs * flops, rows)
-    return _weight_grads(dgi, dgh, x, h0, y, w_ih, sched, need) + (dh,)
+        r_ = slice(lo, lo + bs)
+        ga, da, db = gi[r_], dgi[r_], dgh[r_]
+        r, z, n = ga[:, :hid], ga[:, hid:2 * hid], ga[:, 2 * hid:]
+        dact_k = dact[r_]
+        d = dht[:bs]
+        np.add(dy[r_], dh[:bs], out=d)
+        dn = da[:, 2 * hid:]
+        np.subtract(1, z, out=dn)
+        dn *= d
+        dn *= dact_k[:, 2 * hid:]                                 # d(n pre-activation)
+        np.multiply(dn, r, out=db[:, 2 * hid:])
+        dr = da[:, :hid]
+        np.multiply(dn, gh[r_, 2 * hid:], out=dr)
+        dr *= dact_k[:, :hid]
+        dz = da[:, hid:2 * hid]
+        t = tmp[:bs]
+        np.subtract(prev, n, out=t)
+        np.multiply(d, t, out=dz)
+        dz *= dact_k[:, hid:2 * hid]
+        db[:, :2 * hid] = da[:, :2 * hid]
+        d *= z
+        np.matmul(db, w_hh, out=dh[:bs])
+        dh[:bs] += d
+    return _through_time(sched, step, _WeightGrads(dgi, dgh, x, h0, y, w_ih, sched, need)) + (dh,)
 
 
 # ---- the differentiable path: the cell in glassgrad ops, step by step --------------------------
@@ -410,9 +436,9 @@ class RecurrentLayer(Function):
             bi = bh = None
         saved = ()
         if mode == "LSTM":
-            y, gates, c = _lstm_forward(xa, h0a, c0a, wi, wh, bi, bh, wr, sched)
+            y, gates, c, tc = _lstm_forward(xa, h0a, c0a, wi, wh, bi, bh, wr, sched)
             outs = (y, _final(y, sched, h0a), _final(c, sched, c0a))
-            saved = (gates, c)
+            saved = (gates, c, tc)
         elif mode == "GRU":
             y, gi, gh = _gru_forward(xa, h0a, wi, wh, bi, bh, sched)
             outs = (y, _final(y, sched, h0a))
@@ -449,9 +475,9 @@ class RecurrentLayer(Function):
         need = ctx.needs_input_grad
         dy = np.ascontiguousarray(dy)
         if ctx.mode == "LSTM":
-            gates, c = saved[9:]
+            gates, c, tc = saved[9:]
             dx, dwi, dwh, dbi, dbh, dh0, dc0, dwr = _lstm_backward(
-                dy, dhn, dcn, x, h0, c0, w_ih, w_hh, w_hr, y, gates, c, sched, need)
+                dy, dhn, dcn, x, h0, c0, w_ih, w_hh, w_hr, y, gates, c, tc, sched, need)
         elif ctx.mode == "GRU":
             gi, gh = saved[9:]
             dx, dwi, dwh, dbi, dbh, dh0 = _gru_backward(dy, dhn, x, h0, w_ih, w_hh, y, gi, gh, sched, need)
