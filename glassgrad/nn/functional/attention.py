@@ -91,9 +91,9 @@ def _broadcast(op, *shapes):
                            "value cannot be broadcast together") from None
 
 
-def _causal_blocked(L, S, row0=0):
+def _causal_blocked(L, S, row0=0, xp=np):
     """True above the diagonal (top-left aligned, as PyTorch): the keys queries row0.. may not see."""
-    return np.arange(S) > np.arange(row0, row0 + L)[:, None]
+    return xp.arange(S) > xp.arange(row0, row0 + L)[:, None]
 
 
 def _numba_kernels():
@@ -109,7 +109,8 @@ def _use_kernels(s):
 
 def _softmax_lse_(s, scale, row0, causal):
     """s (…, rows, keys) = softmax(scale · s) in place; returns the rows' log Σ exp (…, rows)."""
-    lse = np.empty(s.shape[:-1], s.dtype)
+    xp = backend.namespace(s)
+    lse = xp.empty(s.shape[:-1], s.dtype)
     if _use_kernels(s) and s.size:
         _numba_kernels()["softmax_lse"](s.reshape(-1, *s.shape[-2:]), lse.reshape(-1, s.shape[-2]),
                                         s.dtype.type(scale), row0, causal)
@@ -117,9 +118,9 @@ def _softmax_lse_(s, scale, row0, causal):
     if scale != 1.0:
         s *= s.dtype.type(scale)
     if causal:
-        np.copyto(s, -np.inf, where=_causal_blocked(*s.shape[-2:], row0))
+        xp.copyto(s, -np.inf, where=_causal_blocked(*s.shape[-2:], row0, xp))
     m = s.max(axis=-1, keepdims=True)
-    dead = np.isneginf(m)
+    dead = xp.isneginf(m)
     m[dead] = 0
     s -= m
     np.exp(s, out=s)
@@ -142,7 +143,8 @@ def _probs_(s, lse, scale, row0, causal):
     if scale != 1.0:
         s *= s.dtype.type(scale)
     if causal:
-        np.copyto(s, -np.inf, where=_causal_blocked(*s.shape[-2:], row0))
+        xp = backend.namespace(s)
+        xp.copyto(s, -np.inf, where=_causal_blocked(*s.shape[-2:], row0, xp))
     s -= lse[..., None]
     return np.exp(s, out=s)
 
@@ -166,7 +168,8 @@ class _Blocks:
         self.batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2],
                                          () if mask is None else mask.shape[:-2])
         nd = len(self.batch) + 2
-        self.q, self.k, self.v = (np.broadcast_to(a, self.batch + a.shape[-2:]) for a in (q, k, v))
+        self.xp = xp = backend.namespace(q)
+        self.q, self.k, self.v = (xp.broadcast_to(a, self.batch + a.shape[-2:]) for a in (q, k, v))
         self.mask = None if mask is None else mask.reshape((1,) * (nd - mask.ndim) + mask.shape)
         self.keep, self.keep_scale = keep, keep_scale
         self.scale, self.causal, self.L, self.S = scale, causal, L, S
@@ -184,7 +187,7 @@ class _Blocks:
         """``fn(part, *slices)`` on parts of the leading batch dim (each part's q, k, v, masks and
         the matching slices of ``arrays``, which have the batch shape in front), on glassgrad's
         threads: each thread runs whole blocks, so a block's GEMMs and kernels are handed over once."""
-        if not self.batch:
+        if not self.batch or self.xp is not np:   # (on a GPU the kernels are queued, not run, here)
             fn(self, *arrays)
             return
         flops = 2 * int(np.prod(self.batch, dtype=np.int64)) * self.L * self.S * (self.q.shape[-1] + self.v.shape[-1])
@@ -204,7 +207,7 @@ class _Blocks:
     def scores(self, i0, i1, s_hi):
         """The block's scores with the mask applied: (…, rows, s_hi), and the scale and causal
         flag still to apply (the kernels fold them into their pass)."""
-        s = np.matmul(self.q[..., i0:i1, :], np.swapaxes(self.k[..., :s_hi, :], -1, -2))
+        s = self.xp.matmul(self.q[..., i0:i1, :], self.xp.swapaxes(self.k[..., :s_hi, :], -1, -2))
         if self.mask is None:
             return s, self.scale, self.causal
         s *= s.dtype.type(self.scale)
@@ -212,7 +215,7 @@ class _Blocks:
         m = m[..., i0:i1, :] if m.shape[-2] != 1 else m
         m = m[..., :s_hi] if m.shape[-1] != 1 else m
         if m.dtype == np.bool_:
-            np.copyto(s, -np.inf, where=~m)
+            self.xp.copyto(s, -np.inf, where=~m)
         else:
             s += m
         return s, 1.0, False
@@ -229,9 +232,10 @@ class _Blocks:
 def _attention_arrays(blocks, weights):
     """O (and the weights Pd when ``weights``) and the rows' lse."""
     b = blocks
-    out = np.empty(b.batch + (b.L, b.v.shape[-1]), b.q.dtype)
-    lse = np.empty(b.batch + (b.L,), b.q.dtype)
-    pw = np.zeros(b.batch + (b.L, b.S), b.q.dtype) if weights else None
+    xp = b.xp
+    out = xp.empty(b.batch + (b.L, b.v.shape[-1]), b.q.dtype)
+    lse = xp.empty(b.batch + (b.L,), b.q.dtype)
+    pw = xp.zeros(b.batch + (b.L, b.S), b.q.dtype) if weights else None
     b.split(_forward_blocks, out, lse, pw)
     return out, lse, pw
 
@@ -247,7 +251,7 @@ def _forward_blocks(b, out, lse, pw):
         pd = b.dropped(s, i0, i1, s_hi)
         if pw is not None:
             pw[..., i0:i1, :s_hi] = pd
-        np.matmul(pd, b.v[..., :s_hi, :], out=out[..., i0:i1, :])
+        b.xp.matmul(pd, b.v[..., :s_hi, :], out=out[..., i0:i1, :])
 
 
 def _attention_grads(blocks, lse, dout, dweights, need_dq, need_dk, need_dv, need_dm):
@@ -255,17 +259,19 @@ def _attention_grads(blocks, lse, dout, dweights, need_dq, need_dk, need_dv, nee
     batch shape, from the saved lse."""
     b = blocks
     dt = b.q.dtype
-    dq = np.empty(b.batch + b.q.shape[-2:], dt) if need_dq else None
-    dk = np.zeros(b.batch + b.k.shape[-2:], dt) if need_dk else None
-    dv = np.zeros(b.batch + b.v.shape[-2:], dt) if need_dv else None
-    dm = np.zeros(b.batch + (b.L, b.S), dt) if need_dm else None
+    xp = b.xp
+    dq = xp.empty(b.batch + b.q.shape[-2:], dt) if need_dq else None
+    dk = xp.empty(b.batch + b.k.shape[-2:], dt) if need_dk else None
+    dv = xp.empty(b.batch + b.v.shape[-2:], dt) if need_dv else None
+    dm = xp.zeros(b.batch + (b.L, b.S), dt) if need_dm else None
     b.split(_backward_blocks, lse, dout, dweights, dq, dk, dv, dm)
     return dq, dk, dv, dm
 
 
 def _backward_blocks(b, lse, dout, dweights, dq, dk, dv, dm):
-    dt = b.q.dtype
-    for i0, i1, s_hi in b:
+    dt, xp = b.q.dtype, b.xp
+    done = 0   # dK, dV rows written so far: the last block (the most keys) writes, the others add
+    for i0, i1, s_hi in reversed(list(b)):
         if s_hi == 0:
             if dq is not None:
                 dq[..., i0:i1, :] = 0
@@ -275,8 +281,8 @@ def _backward_blocks(b, lse, dout, dweights, dq, dk, dv, dm):
         do = dout[..., i0:i1, :]
         if dv is not None:
             pd = b.dropped(p, i0, i1, s_hi)
-            dv[..., :s_hi, :] += np.matmul(np.swapaxes(pd, -1, -2), do)
-        dp = np.matmul(do, np.swapaxes(b.v[..., :s_hi, :], -1, -2))
+            _write_or_add(dv[..., :s_hi, :], xp.swapaxes(pd, -1, -2), do, done)
+        dp = xp.matmul(do, xp.swapaxes(b.v[..., :s_hi, :], -1, -2))
         if dweights is not None:
             dp += dweights[..., i0:i1, :s_hi]
         if b.keep is not None:
@@ -289,9 +295,22 @@ def _backward_blocks(b, lse, dout, dweights, dq, dk, dv, dm):
             continue
         ds *= dt.type(b.scale)
         if dq is not None:
-            np.matmul(ds, b.k[..., :s_hi, :], out=dq[..., i0:i1, :])
+            xp.matmul(ds, b.k[..., :s_hi, :], out=dq[..., i0:i1, :])
         if dk is not None:
-            dk[..., :s_hi, :] += np.matmul(np.swapaxes(ds, -1, -2), b.q[..., i0:i1, :])
+            _write_or_add(dk[..., :s_hi, :], xp.swapaxes(ds, -1, -2), b.q[..., i0:i1, :], done)
+        done = max(done, s_hi)
+    for g in (dk, dv):
+        if g is not None:
+            g[..., done:, :] = 0   # keys no query saw (causal, more keys than queries)
+
+
+def _write_or_add(out, a, c, done):
+    """out = a @ c when nothing was written there yet (``done`` = 0 rows), else out += a @ c."""
+    xp = backend.namespace(out)
+    if done:
+        out += xp.matmul(a, c)
+    else:
+        xp.matmul(a, c, out=out)
 
 
 def _scores_tensors(q, k, mask, causal, scale):

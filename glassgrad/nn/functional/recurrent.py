@@ -148,6 +148,7 @@ class _WeightGrads:
         self.d_in, self.d_hid, self.x, self.h0, self.y, self.w_ih = d_in, d_hid, x, h0, y, w_ih
         self.sched, self.need = sched, need
         self.dx = None
+        self._buffers = {}
         self.dw_ih = np.zeros((d_in.shape[1], x.shape[1]), d_in.dtype) if need[3] else None
         self.dw_hh = np.zeros((d_hid.shape[1], y.shape[1]), d_in.dtype) if need[4] else None
         self.db_ih = np.zeros(d_in.shape[1], d_in.dtype) if need[5] else None
@@ -166,14 +167,21 @@ class _WeightGrads:
             return self.y[lo - b:hi - b]                            # the rows one step up (a view)
         return np.concatenate([_previous(self.y, self.h0, sched, k) for k in ks])
 
+    def _scratch(self, like):
+        """A buffer for one block's product (one per weight, reused: only one thread adds)."""
+        key = id(like)
+        if key not in self._buffers:
+            self._buffers[key] = np.empty_like(like)
+        return self._buffers[key]
+
     def add(self, lo, hi, ks):
         """Add the gradients of rows ``lo:hi``, the rows of steps ``ks``."""
         d_in = self.d_in[lo:hi]
         d_hid = d_in if self.d_hid is self.d_in else self.d_hid[lo:hi]
         if self.dw_ih is not None:
-            self.dw_ih += np.matmul(d_in.T, self.x[lo:hi])
+            self.dw_ih += np.matmul(d_in.T, self.x[lo:hi], out=self._scratch(self.dw_ih))
         if self.dw_hh is not None:
-            self.dw_hh += np.matmul(d_hid.T, self._previous_rows(ks))
+            self.dw_hh += np.matmul(d_hid.T, self._previous_rows(ks), out=self._scratch(self.dw_hh))
         if self.db_ih is not None:
             self.db_ih += d_in.sum(0)
         if self.db_hh is not None and not (d_hid is d_in and self.db_ih is not None):
@@ -191,7 +199,8 @@ class _WeightGrads:
         return self.dx, self.dw_ih, self.dw_hh, self.db_ih, self.db_hh
 
 
-BLOCK_ROWS = 128  # rows of the blocks that backward's second thread turns into weight gradients
+BLOCK_ROWS = 256  # rows of the blocks that backward's second thread turns into weight gradients
+                  # (fewer: the per-block GEMMs get slower than one over all rows)
 
 
 def _blocks_backward(sched):
