@@ -7,6 +7,7 @@ import os
 import sys
 
 from .paths import check_output
+from .training import EXIT_INTERRUPTED
 
 __all__ = ["main", "RECIPE_DATASETS", "RECIPE_MODELS", "RECIPE_IDS", "wants_recipe"]
 
@@ -151,8 +152,15 @@ def _train(args):
     if settings["seed"] < 0:
         raise _Usage(f"glassgrad: error: --seed must be non-negative, got {settings['seed']}")
     check_output(out, "--out")
+    from ..train import interrupted_path
+    check_output(interrupted_path(out), "--out (its Ctrl-C checkpoint)")
     model, opt, result = recipe.train(settings["data_dir"], settings["epochs"], settings["lr"], settings["batch_size"],
                                       settings["seed"], verbose=not args.quiet, out=out, resume=args.resume)
+    if result.get("interrupted"):
+        saved = result["checkpoint"]
+        print(f"interrupted: {'the run so far is saved to ' + saved if saved else 'no mid-epoch checkpoint'}"
+              f"; continue with: glassgrad train --resume {saved or out}", flush=True)
+        return EXIT_INTERRUPTED
     seconds, epochs = result["seconds"], settings["epochs"]
     if "val_loss" in result:
         print(f"validation loss {result['val_loss']:.4f} nats/char in {seconds:.1f}s ({seconds / epochs:.1f}s per epoch)")
