@@ -59,13 +59,15 @@ def forward(g, tmp, c_prev, c, tc, h, scale, shift):
         gr, tr = g[r], tmp[r]
         for j in range(4 * hid):
             gr[j] = np.float32(tanh64(gr[j] + tr[j]) * scale[j] + shift[j])
+        # one 1-D view per gate: with them the loop vectorizes (indexing gr[hid + j] it does not)
+        i, f, gg, o = gr[:hid], gr[hid:2 * hid], gr[2 * hid:3 * hid], gr[3 * hid:]
         cr, cp, tcr, hr = c[r], c_prev[r], tc[r], h[r]
         for j in range(hid):
-            ct = gr[hid + j] * cp[j] + gr[j] * gr[2 * hid + j]
+            ct = f[j] * cp[j] + i[j] * gg[j]
             cr[j] = ct
             t = np.float32(tanh64(ct))
             tcr[j] = t
-            hr[j] = gr[3 * hid + j] * t
+            hr[j] = o[j] * t
 
 
 @_jit
@@ -75,13 +77,16 @@ def backward(dm, g, tc, c_prev, dc, d):
     pre-activation gradients (di, df, dg, do)."""
     hid = dc.shape[1]
     for r in range(dm.shape[0]):
-        gr, dr, mr, tcr, cp, dcr = g[r], d[r], dm[r], tc[r], c_prev[r], dc[r]
+        gr, dr = g[r], d[r]
+        gi, gf, gg_, go = gr[:hid], gr[hid:2 * hid], gr[2 * hid:3 * hid], gr[3 * hid:]   # (see forward)
+        di, df, dg, do = dr[:hid], dr[hid:2 * hid], dr[2 * hid:3 * hid], dr[3 * hid:]
+        mr, tcr, cp, dcr = dm[r], tc[r], c_prev[r], dc[r]
         for j in range(hid):
-            i, f, gg, o = gr[j], gr[hid + j], gr[2 * hid + j], gr[3 * hid + j]
+            i, f, gg, o = gi[j], gf[j], gg_[j], go[j]
             m, t = mr[j], tcr[j]
             dck = dcr[j] + m * o * (_ONE - t * t)
-            dr[j] = dck * gg * ((_ONE - i) * i)
-            dr[hid + j] = dck * cp[j] * ((_ONE - f) * f)
-            dr[2 * hid + j] = dck * i * (_ONE - gg * gg)
-            dr[3 * hid + j] = m * t * ((_ONE - o) * o)
+            di[j] = dck * gg * ((_ONE - i) * i)
+            df[j] = dck * cp[j] * ((_ONE - f) * f)
+            dg[j] = dck * i * (_ONE - gg * gg)
+            do[j] = m * t * ((_ONE - o) * o)
             dcr[j] = dck * f

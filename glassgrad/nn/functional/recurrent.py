@@ -3,10 +3,13 @@ the way cuDNN does it:
 
 * forward: the input-to-hidden products of all time steps are one GEMM; the loop over time does
   the hidden-to-hidden GEMM and the gates in place on preallocated buffers, keeping the gate
-  activations;
+  activations (LSTM: float32 gates in one compiled pass, ``_lstm_gates``);
 * backward (``raw_backward``): backpropagation through time written by hand over the stored
-  activations, iterative, memory linear in the sequence length; the weight gradients of all steps
-  are one GEMM each at the end;
+  activations, iterative, memory linear in the sequence length; while the loop goes on, a second
+  thread turns each finished block of rows into weight gradients (``_through_time``).
+
+The loops run in the calling thread: a step's GEMM is too small to split over threads without the
+hand-offs eating the gain (and on a loaded machine each hand-off waits for a core).
 * ``backward`` (used under ``create_graph=True``): runs the cell step by step in glassgrad ops from
   the saved inputs and differentiates that, so gradients of any order work.
 
