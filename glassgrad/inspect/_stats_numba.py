@@ -72,10 +72,12 @@ def histogram(flat, step, count, counts, edges):
     (zeroed here) with ``edges`` filled as ``np.histogram(values, len(counts), (min, max))`` would.
     Returns how many were finite, or -1 when their span overflows (left to NumPy)."""
     bins = counts.size
+    values = np.empty(count)  # the finite ones, gathered once: the strided reads are the cost
     lo, hi, m = math.inf, -math.inf, 0
     for k in range(count):
         x = np.float64(flat[k * step])
         if math.isfinite(x):
+            values[m] = x
             lo = min(lo, x)
             hi = max(hi, x)
             m += 1
@@ -92,10 +94,8 @@ def histogram(flat, step, count, counts, edges):
     edges[bins] = hi
     counts[:] = 0
     scale = bins / delta
-    for k in range(count):
-        x = np.float64(flat[k * step])
-        if not math.isfinite(x):
-            continue
+    for k in range(m):
+        x = values[k]
         j = min(int((x - lo) * scale), bins - 1)  # the maximum belongs to the last (closed) bin
         # the scaled index can be off by one next to an edge: settle by comparing with the edges
         if x < edges[j]:
