@@ -26,8 +26,8 @@ _FIXED = {"skip": regression.SKIP, "activation": regression.ACTIVATION}  # for g
 
 
 def _trained(config, fit, seed, epoch_counts):
-    """Train ``config`` on ``fit`` (full-batch steps) from seed ``seed``: yields (epochs, validation
-    predictions) after each of ``epoch_counts``."""
+    """Train ``config`` on ``fit`` (full-batch steps) from seed ``seed``: yields (epochs, the model)
+    after each of ``epoch_counts``, in increasing order."""
     manual_seed(seed)
     s = regression.setup(None, config["lr"], verbose=False, hidden=config["hidden"],
                          weight_decay=config["weight_decay"], validation=True, activation=config["activation"],
