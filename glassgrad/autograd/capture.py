@@ -16,6 +16,7 @@ a tensor's value read into Python (``.item()``, ``if loss > 1``), hooks, random 
 outside ops, ``autograd.grad``/``create_graph``, anomaly mode, forward-mode AD.
 """
 import functools
+import weakref
 
 from ..random import default_generator
 from .grad_mode import state
@@ -37,7 +38,7 @@ class Trace:
         self.events = []        # ("op", ...), ("node", ...), ("leaf", ...), ("call", ...), ("roots", ...)
         self.slot_of = {}       # id(array) -> slot number
         self.slot_meta = []     # per slot: requires_grad of the tensor that carried it
-        self.keep = []          # every array and node seen, so that ids stay unique while recording
+        self.alive = {}         # id -> weak reference of each array and node seen (see _remember)
         self.outside = []       # outside tensors, by position in OUTSIDE specs
         self.outside_at = {}    # id(tensor) -> position
         self.node_op = {}       # id(node) -> index of its op event
@@ -48,13 +49,28 @@ class Trace:
         self.modules = {}       # id -> every module called (the compiled step guards on .training)
 
     # ---- helpers -------------------------------------------------------------------------------
+    def finish(self):
+        """Let go of the step's arrays and nodes (kept only so that ids stay unique while
+        recording); the events and the outside tensors stay."""
+        self.alive = self.slot_of = self.node_op = None
+
     def stop(self, reason):
         """Record why the step cannot be replayed (the first reason wins)."""
         if self.reason is None:
             self.reason = reason
 
+    def _remember(self, obj, table):
+        """Forget ``table[id(obj)]`` when ``obj`` dies, before Python can give its id to a new
+        object (as eager backward frees what it no longer needs, so does a recording)."""
+        key = id(obj)
+        try:
+            self.alive[key] = weakref.ref(obj, lambda _, key=key: (table.pop(key, None), self.alive.pop(key, None))
+                                          if self.alive is not None else None)
+        except TypeError:  # (NumPy scalars take no weak references: kept alive instead)
+            self.alive[key] = lambda obj=obj: obj
+
     def _new_slot(self, tensor):
-        self.keep.append(tensor.array)
+        self._remember(tensor.array, self.slot_of)
         self.slot_of[id(tensor.array)] = len(self.slot_meta)
         self.slot_meta.append(tensor._rg)
         return len(self.slot_meta) - 1
@@ -109,7 +125,7 @@ class Trace:
         out_slots = tuple(self._new_slot(t) for t in outs)
         if node is not None:
             self.node_op[id(node)] = len(self.events)
-            self.keep.append(node)
+            self._remember(node, self.node_op)
             meta = (len(node._edges), tuple(node.needs_input_grad))
         else:
             meta = None
@@ -243,4 +259,5 @@ class tracing:
     def __exit__(self, *exc):
         state.capture = None
         self.trace._rng_check("the end of the step")
+        self.trace.finish()
         return False

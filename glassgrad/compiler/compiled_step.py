@@ -86,7 +86,7 @@ class CompiledStep:
         trace = Trace(args)
         with tracing(trace):
             result = self.fn(*args)
-        result_spec = trace.spec(result)
+            result_spec = trace.spec(result)
         known = {id(m) for m in self.modules}
         new = [m for i, m in trace.modules.items() if i not in known]
         if new:  # modules reached only through other objects: guard on them too
