@@ -9,21 +9,11 @@ import pytest
 
 from glassgrad import nn
 from glassgrad.cli import main
-from glassgrad.io import load_file, read_metadata
+from glassgrad.io import read_metadata
 from glassgrad.train.recipes import regression, text
+from checkpoint_state import assert_same_checkpoint
 
 pytest.importorskip("sklearn")
-
-
-def _state(path):
-    return {k: v.numpy() for k, v in load_file(path).items() if k.startswith(("model.", "optim."))}
-
-
-def _assert_same(path, reference):
-    got, want = _state(path), _state(reference)
-    assert sorted(got) == sorted(want)
-    for k in want:
-        assert got[k].dtype == want[k].dtype and np.array_equal(got[k], want[k]), k
 
 
 def _stop_at(monkeypatch, cls, method, call, action):
@@ -60,7 +50,7 @@ def test_keyboard_interrupt_mid_epoch_then_resume(tmp_path, monkeypatch, capsys)
     assert not out.exists() and meta["epoch"] == "1" and '"batch":4' in meta["position"]
     assert main(["train", "--resume", str(interrupted), "--quiet"]) == 0
     assert "test MSE" in capsys.readouterr().out
-    _assert_same(out, straight)
+    assert_same_checkpoint(out, straight)
     assert not interrupted.exists()  # the finished run supersedes its Ctrl-C checkpoint
 
 
@@ -89,7 +79,7 @@ def test_sigint_finishes_the_batch_then_resume_matches(sample_dir, tmp_path, mon
     _, _, resumed = text.train(data, epochs=2, lr=1e-3, batch_size=32, verbose=False, out=out,
                                resume=result["checkpoint"])
     assert resumed["test_accuracy"] == done["test_accuracy"]
-    _assert_same(out, straight)
+    assert_same_checkpoint(out, straight)
 
 
 def test_resuming_a_mid_epoch_checkpoint_into_fewer_epochs_is_refused(tmp_path, monkeypatch):

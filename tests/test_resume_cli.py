@@ -7,10 +7,10 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import pytest
 
-from glassgrad.io import load_file, read_metadata
+from glassgrad.io import read_metadata
+from checkpoint_state import assert_same_checkpoint
 
 EPOCHS = 3
 RUN = ["train", "--dataset", "digits", "--batch-size", "64", "--optimizer", "adam", "--lr", "2e-3", "--seed", "5",
@@ -39,17 +39,6 @@ def _train(args, threads):
     code, out, err = _finish(_glassgrad(args, threads))
     assert code == 0, err
     return out
-
-
-def _state(path):
-    return {k: v.numpy() for k, v in load_file(path).items() if k.startswith(("model.", "optim."))}
-
-
-def _assert_same(path, reference):
-    got, want = _state(path), _state(reference)
-    assert sorted(got) == sorted(want)
-    for k in want:
-        assert got[k].dtype == want[k].dtype and np.array_equal(got[k], want[k]), k
 
 
 def _wait_for(path, proc, timeout=120):
@@ -83,7 +72,7 @@ def test_clean_stop_then_resume(tmp_path, reference, threads):
     _train(RUN + ["--epochs", "1", "--out", str(out)], threads)
     text = _train(["train", "--resume", str(out), "--epochs", str(EPOCHS), "--quiet"], threads)
     assert "resuming after epoch 1" in text
-    _assert_same(out, reference(threads))
+    assert_same_checkpoint(out, reference(threads))
 
 
 @pytest.mark.parametrize("threads", THREADS)
@@ -97,7 +86,7 @@ def test_kill_9_then_resume(tmp_path, reference, threads):
     epoch = int(read_metadata(out)["epoch"])
     assert 1 <= epoch < EPOCHS
     _train(["train", "--resume", str(out), "--quiet"], threads)
-    _assert_same(out, reference(threads))
+    assert_same_checkpoint(out, reference(threads))
     assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]  # a killed save's temp file is cleaned up
 
 
@@ -115,5 +104,5 @@ def test_ctrl_c_then_resume(tmp_path, reference, threads):
     assert "position" not in clean                       # the clean per-epoch checkpoint is left as it was
     assert int(stopped["epoch"]) >= int(clean["epoch"]) and "position" in stopped
     _train(["train", "--resume", str(interrupted), "--quiet"], threads)
-    _assert_same(out, reference(threads))
+    assert_same_checkpoint(out, reference(threads))
     assert not interrupted.exists()  # the finished run supersedes its Ctrl-C checkpoint
