@@ -7,12 +7,14 @@ step, like the zero initial state of an LSTM) must hold the same values in both:
 constant, copied afresh for every replay. Where the traces disagree the program is not built and
 ``Program.reason`` says why in one line.
 
-``run(args)`` replays the events in order:
+``Program.run(args)`` is one generated straight-line function (its text: ``Program.source``) that
+replays the events in order:
 
 - op: ``forward(ctx, *inputs)`` of the op's class on the current arrays (a new ``ctx``, no graph);
-- node: the engine's ``call_backward`` on that ctx (the same raw-array or tensor formula eager
-  backward runs), its results kept in slots;
+- node: the op's ``raw_backward`` on that ctx, as the engine calls it when no graph of the backward
+  is wanted (or the engine's ``call_backward`` for a tensor formula), its results kept in slots;
 - leaf: the engine's ``finish_leaf``: summed and accumulated into ``.grad`` as eager backward does;
+- write: an in-place write outside the graph, done again;
 - call: the method is called again (optimizer step, zero_grad, scheduler step, clipping).
 
 Every kernel is the one the eager step runs, on the same inputs, in the same order, so a replay
