@@ -60,6 +60,12 @@ def _map(cls, args, kwargs):
 def _broadcast(cls, args, kwargs):
     """An element-wise op of several operands: each batched operand gets size-1 dims after the batch
     so that all line up from the right, as broadcasting lines up the samples."""
+    return _wrap(cls.apply(*_aligned(args), **kwargs))
+
+
+def _aligned(args):
+    """The operands' physical arrays, each batched one with size-1 dims after its batch dim so
+    that all have the same logical rank (broadcasting then lines up the samples)."""
     rank = max(_lndim(a) for a in args)
     phys = []
     for a in args:
@@ -69,7 +75,7 @@ def _broadcast(cls, args, kwargs):
             phys.append(p.reshape((p.shape[0],) + (1,) * pad + tuple(p.shape[1:])) if pad else p)
         else:
             phys.append(a)
-    return _wrap(cls.apply(*phys, **kwargs))
+    return phys
 
 
 # ---- reductions --------------------------------------------------------------------------------
@@ -176,16 +182,7 @@ def _matmul(cls, args, kwargs):
         x = x.unsqueeze(0)   # each of these goes through the rules again
     if vy:
         y = y.unsqueeze(-1)
-    rank = max(_lndim(x), _lndim(y))
-    phys = []
-    for a in (x, y):
-        if isinstance(a, BatchedTensor):
-            p = a._phys
-            pad = rank - (p.ndim - 1)
-            phys.append(p.reshape((p.shape[0],) + (1,) * pad + tuple(p.shape[1:])) if pad else p)
-        else:
-            phys.append(a)
-    out = cls.apply(*phys)
+    out = cls.apply(*_aligned((x, y)))
     if vy:
         out = out.squeeze(-1)
     if vx:

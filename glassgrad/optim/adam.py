@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from . import _fused
-from ._checks import check_beta, check_nonneg
+from ._checks import check_adam_options
 from .optimizer import Optimizer
 
 __all__ = ["Adam"]
@@ -32,11 +32,7 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  maximize=False, decoupled_weight_decay=False, fused=None):
-        check_nonneg("learning rate", lr)
-        check_nonneg("epsilon", eps)
-        check_beta("beta parameter at index 0", betas[0])
-        check_beta("beta parameter at index 1", betas[1])
-        check_nonneg("weight_decay", weight_decay)
+        check_adam_options(lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize,
                                       decoupled_weight_decay=decoupled_weight_decay))

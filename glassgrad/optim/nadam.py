@@ -1,7 +1,7 @@
 """NAdam: Adam with Nesterov momentum (and momentum decay)."""
 import numpy as np
 
-from ._checks import check_beta, check_nonneg
+from ._checks import check_adam_options, check_nonneg
 from .optimizer import Optimizer
 
 __all__ = ["NAdam"]
@@ -31,11 +31,7 @@ class NAdam(Optimizer):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
                  decoupled_weight_decay=False, *, maximize=False):
-        check_nonneg("learning rate", lr)
-        check_nonneg("epsilon", eps)
-        check_beta("beta parameter at index 0", betas[0])
-        check_beta("beta parameter at index 1", betas[1])
-        check_nonneg("weight_decay", weight_decay)
+        check_adam_options(lr, betas, eps, weight_decay)
         check_nonneg("momentum_decay", momentum_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,

@@ -1,7 +1,7 @@
 """RAdam: Adam with the variance of the adaptive rate rectified in the first steps."""
 import numpy as np
 
-from ._checks import check_beta, check_nonneg
+from ._checks import check_adam_options
 from .optimizer import Optimizer
 
 __all__ = ["RAdam"]
@@ -29,11 +29,7 @@ class RAdam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, maximize=False):
-        check_nonneg("learning rate", lr)
-        check_nonneg("epsilon", eps)
-        check_beta("beta parameter at index 0", betas[0])
-        check_beta("beta parameter at index 1", betas[1])
-        check_nonneg("weight_decay", weight_decay)
+        check_adam_options(lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       maximize=maximize,
                                       decoupled_weight_decay=decoupled_weight_decay))
