@@ -16,7 +16,6 @@ round differently, so the choice is made from the thread setting alone, at impor
 ``set_num_threads``, never from the work seen so far: the same inputs give the same bits at any point
 of a process, and in a fresh process resuming it (``tests/test_determinism.py``).
 """
-import ctypes
 import itertools
 import os
 import queue
@@ -24,37 +23,17 @@ import threading
 
 import numpy as np
 
+from . import blas
 from .backend import namespace
 
-__all__ = ["get_num_threads", "set_num_threads", "parallel_for", "for_batch", "map_chunks", "matmul"]
+__all__ = ["get_num_threads", "set_num_threads", "parallel_for", "for_batch", "map_chunks", "gang_width", "gang", "matmul"]
 
 MIN_BYTES = 1 << 20      # element-wise work below this (bytes touched) runs in one thread
 MIN_FLOPS = 4_000_000    # GEMMs below this run in one call
 
 
 # ---- the BLAS's threads ------------------------------------------------------------------------
-def _openblas_threads():
-    """(set, get) of the process's OpenBLAS thread count, or None (another BLAS, or not Linux)."""
-    try:
-        with open("/proc/self/maps") as f:
-            paths = {line.split()[-1] for line in f if "openblas" in line.lower()}
-    except OSError:
-        return None
-    for path in sorted(paths):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for prefix in ("scipy_", ""):
-            for suffix in ("64_", ""):
-                set_fn = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}", None)
-                get_fn = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}", None)
-                if set_fn is not None and get_fn is not None:
-                    return set_fn, get_fn
-    return None
-
-
-_blas = _openblas_threads()
+_blas = blas.openblas_threads()
 if _blas is not None:
     _blas[0](1)
 
@@ -211,6 +190,34 @@ def map_chunks(fn, out, *args):
         fn(*[a[lo:hi] if isinstance(a, np.ndarray) and a.ndim else a for a in args], out=out[lo:hi])
     parallel_for(out.shape[0], run, nbytes=out.nbytes * (1 + len(args)))
     return out
+
+
+def gang_width():
+    """How many threads ``gang`` runs at once here: the thread setting, or 1 inside a parallel region."""
+    return 1 if getattr(_local, "inside", False) else _num_threads
+
+
+def gang(parts, fn):
+    """Call ``fn(i)`` for every i in ``range(parts)``, each on its own thread, all at once (the
+    caller's thread runs ``fn(0)``): for kernels whose parts wait for each other at every step,
+    which ``parallel_for`` cannot host (there a thread may run two chunks one after the other).
+    ``parts`` is at most ``gang_width()``. An exception in any part is raised here."""
+    if not 1 <= parts <= gang_width():
+        raise ValueError(f"gang: {parts} parts, but {gang_width()} threads can run at once here")
+    global _pool
+    if parts > 1 and _pool is None:
+        _pool = _Workers(_num_threads - 1)
+    done = queue.SimpleQueue()
+    for i in range(1, parts):
+        _pool.tasks.put((lambda lo, _hi: fn(lo), i, i, done))
+    error = None
+    try:
+        _in_region(lambda lo, _hi: fn(lo), 0, 0)
+    finally:
+        for _ in range(parts - 1):
+            error = done.get() or error
+    if error is not None:
+        raise error
 
 
 # ---- GEMM --------------------------------------------------------------------------------------

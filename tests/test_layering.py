@@ -9,7 +9,7 @@ import glassgrad
 ROOT = pathlib.Path(glassgrad.__file__).parent
 # README's layer table, top to bottom
 LAYERS = [
-    {"backend", "random", "parallel", "host_memory", "files"},
+    {"backend", "blas", "random", "parallel", "host_memory", "files"},
     {"autograd"},
     {"distributed", "dlpack"},
     {"ops", "linalg"},

@@ -1,6 +1,7 @@
 """The LSTM's float32 gate kernels (Numba) against the NumPy path and PyTorch: the rational tanh
 against float64 tanh to 1 ulp, one time step forward and backward, and whole layers (packed,
-reversed, projected, split over threads) forward and backward."""
+reversed, projected, split over threads, the compiled time loop on one to three threads) forward
+and backward."""
 import numpy as np
 import pytest
 import torch
@@ -140,12 +141,14 @@ LAYERS = [
 ]
 
 
-@pytest.mark.parametrize("split", [False, True], ids=["one_thread", "split_rows"])
+@pytest.mark.parametrize("split", [None, "rows", "units"], ids=["one_thread", "split_rows", "split_units"])
 @pytest.mark.parametrize("kw,lengths", LAYERS, ids=["plain", "2layers-bidir", "proj", "packed-bidir"])
 def test_float32_layer_fused_and_numpy_match_torch(rng, monkeypatch, kw, lengths, split):
-    if split:   # every step's rows over 3 threads, however small
+    if split:   # 3 threads, however small the work: every step's rows (NumPy path and element-wise
+        # kernels), or the compiled time loop's units (3 parts of 5, 5 and 6 units forward, 2 backward)
         monkeypatch.setattr(parallel, "MIN_FLOPS", 1)
         monkeypatch.setattr(parallel, "MIN_BYTES", 1)
+        monkeypatch.setattr(_lstm_gates, "LOOP_MIN_FLOPS", 0 if split == "units" else _lstm_gates.LOOP_MIN_FLOPS)
         threads = parallel.get_num_threads()
         parallel.set_num_threads(3)
     try:
@@ -171,3 +174,78 @@ def test_float32_layer_fused_and_numpy_match_torch(rng, monkeypatch, kw, lengths
         np.testing.assert_allclose(f, t, rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(p, t, rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(f, p, rtol=1e-4, atol=1e-5)
+
+
+def _loop_layer_run(rng, monkeypatch, threads, need_input_grad=True, bias=True):
+    """A full-batch layer (so the compiled time loop runs, on ``threads`` parts however small):
+    the outputs and every gradient."""
+    monkeypatch.setattr(_lstm_gates, "LOOP_MIN_FLOPS", 0)
+    before = parallel.get_num_threads()
+    parallel.set_num_threads(threads)
+    try:
+        _, gm = _float32_pair(input_size=5, hidden_size=7, bias=bias)
+        x = glassgrad.tensor(rng.standard_normal((11, 3, 5)).astype(np.float32), requires_grad=need_input_grad)
+        y, (h, c) = gm(x)
+        (y * y).sum().backward()
+        grads = [p.grad.array for p in gm.parameters()] + ([x.grad.array] if need_input_grad else [])
+        return [y.array, h.array, c.array] + grads
+    finally:
+        parallel.set_num_threads(before)
+
+
+def test_compiled_loop_repeats_bit_for_bit_on_one_and_two_threads(monkeypatch):
+    assert _lstm_gates.loop_parts(3, 7, np.zeros(1, np.float32)) == 1    # (it runs here)
+    runs = {n: [_loop_layer_run(np.random.default_rng(0), monkeypatch, n) for _ in range(2)] for n in (1, 2)}
+    for first, second in runs.values():
+        assert all(np.array_equal(a, b) for a, b in zip(first, second))
+    for one, two in zip(*(runs[n][0] for n in (1, 2))):   # (two parts split the forward's GEMMs)
+        np.testing.assert_allclose(one, two, rtol=1e-5, atol=1e-6)
+
+
+def test_compiled_backward_gives_the_same_bits_on_one_or_two_threads(rng, monkeypatch):
+    """Its weight gradients are summed block by block in one order however many threads run."""
+    from glassgrad.nn.functional import recurrent
+    monkeypatch.setattr(recurrent, "BLOCK_ROWS", 8)            # several blocks of steps
+    hid, batch, steps, inp = 6, 4, 10, 3
+    x, h0, c0 = (rng.standard_normal(s).astype(np.float32) for s in ((batch * steps, inp), (batch, hid), (batch, hid)))
+    w_ih, w_hh, b = (rng.standard_normal(s).astype(np.float32) for s in ((4 * hid, inp), (4 * hid, hid), (4 * hid,)))
+    sched = recurrent._Schedule([batch] * steps, False)
+    y, gates, c, tc, parts = recurrent._lstm_forward(x, h0, c0, w_ih, w_hh, b, b, None, sched)
+    assert parts == 1
+    dy = rng.standard_normal(y.shape).astype(np.float32)
+    before = parallel.get_num_threads()
+    grads = {}
+    try:
+        for n in (1, 2):
+            parallel.set_num_threads(n)
+            grads[n] = recurrent._lstm_backward(dy, h0, c0, x, h0, c0, w_ih, w_hh, None, y, gates, c, tc, sched,
+                                                [True] * 8, parts)
+    finally:
+        parallel.set_num_threads(before)
+    for one, two in zip(grads[1], grads[2]):
+        assert (one is None and two is None) or np.array_equal(one, two)
+
+
+@pytest.mark.parametrize("need_input_grad,bias", [(False, True), (True, False)])
+def test_compiled_loop_without_some_gradients_matches_numpy(rng, monkeypatch, need_input_grad, bias):
+    seed = int(rng.integers(1 << 30))
+    loop = _loop_layer_run(np.random.default_rng(seed), monkeypatch, 2, need_input_grad, bias)
+    monkeypatch.setattr(_lstm_gates, "enabled", False)
+    plain = _loop_layer_run(np.random.default_rng(seed), monkeypatch, 2, need_input_grad, bias)
+    assert len(loop) == len(plain)
+    for a, b in zip(loop, plain):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_compiled_loop_a_failing_part_releases_the_others(monkeypatch):
+    """One part raises before it starts: the other must not wait for it forever."""
+    numba_kernels = _lstm_gates._numba()
+    real = numba_kernels.forward_loop
+
+    def failing(part, *args):
+        if part == 1:
+            raise RuntimeError("part 1 failed")
+        return real(part, *args)
+    monkeypatch.setattr(numba_kernels, "forward_loop", failing)
+    with pytest.raises(RuntimeError, match="part 1 failed"):
+        _loop_layer_run(np.random.default_rng(0), monkeypatch, 2)

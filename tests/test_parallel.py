@@ -73,6 +73,52 @@ def test_nested_parallel_for_runs_inside_its_chunk(eager):
     assert (out == 1).all()
 
 
+def test_gang_runs_every_part_at_once_on_its_own_thread(eager):
+    barrier = threading.Barrier(3, timeout=10)   # broken unless all three parts run at the same time
+    seen = {}
+
+    def part(i):
+        barrier.wait()
+        seen[i] = threading.get_ident()
+    parallel.gang(3, part)
+    assert sorted(seen) == [0, 1, 2] and len(set(seen.values())) == 3
+    assert seen[0] == threading.get_ident()
+
+
+def test_gang_raises_a_parts_error_and_refuses_more_parts_than_threads(eager):
+    def part(i):
+        if i == 2:
+            raise ValueError("part 2 failed")
+    with pytest.raises(ValueError, match="part 2 failed"):
+        parallel.gang(3, part)
+    with pytest.raises(ValueError, match="4 parts, but 3 threads"):
+        parallel.gang(4, part)
+    inside = []
+    parallel.parallel_for(2, lambda lo, hi: inside.append(parallel.gang_width()), nbytes=1 << 30)
+    assert inside == [1, 1]          # nested in a parallel region, a gang has one part
+
+
+def test_spinning_counters_hand_out_work_once_and_wait_for_each_other(eager):
+    jit_threads = pytest.importorskip("glassgrad.ops.jit_threads")
+    _, yield_ = jit_threads.c_functions()
+    flags = jit_threads.new_flags(4)      # counters 0-2: the parts' steps; 3: the work items
+    taken = [[] for _ in range(3)]
+    order = []
+
+    def part(i):
+        for step in range(1, 51):
+            assert jit_threads.arrive(flags, i, 3, step, yield_)
+            order.append(step)
+        while (k := jit_threads.claim(flags, 3)) < 200:
+            taken[i].append(k)
+    parallel.gang(3, part)
+    assert sorted(sum(taken, [])) == list(range(200))
+    # a part starts step s + 1 only once every part has finished step s
+    assert all(step >= max(order[:k]) - 1 for k, step in enumerate(order) if k)
+    jit_threads.abort(flags)         # an aborted gang's waits return False at once
+    assert not jit_threads.wait(flags, 1, 10 ** 9, yield_)
+
+
 def test_small_work_runs_in_the_calling_thread():
     calls = []
     parallel.parallel_for(1000, lambda lo, hi: calls.append((lo, hi, threading.get_ident())), nbytes=10)

@@ -253,8 +253,14 @@ def _through_time(sched, step, grads):
 
 # ---- LSTM --------------------------------------------------------------------------------------
 def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched):
-    """Returns y (N, P), the gate activations (N, 4H), the cell states (N, H) and their tanh."""
+    """Returns y (N, P), the gate activations (N, 4H), the cell states (N, H), their tanh and the
+    gates' layout: 0 for PyTorch's (i, f, g, o), else the parts of ``_lstm_gates.blocked_order``
+    (the compiled loop's)."""
     hid = w_ih.shape[0] // 4
+    parts = (_lstm_gates.loop_parts(sched.batch, hid, x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+             if w_hr is None and sched.uniform else 0)
+    if parts:
+        return _lstm_loop_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, sched, parts) + (parts,)
     use_fused = _lstm_gates.fused(x.dtype)
     scale = _gate_scale(4, hid, x.dtype, (0, 1, 3))
     shift = (1 - scale).astype(x.dtype)                          # ½ after the sigmoid gates' tanh
@@ -275,10 +281,27 @@ def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched):
                                  use_fused)
         if m is not None:
             np.matmul(out, w_hr_t, out=y[r])
+    return y, gates, c, tc, 0
+
+
+def _lstm_loop_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, sched, parts):
+    """``_lstm_forward`` of a full batch by the compiled loop on ``parts`` threads."""
+    hid = w_ih.shape[0] // 4
+    order, bounds = _lstm_gates.blocked_order(hid, parts)
+    scale = _gate_scale(4, hid, x.dtype, (0, 1, 3))[order]
+    shift = (1 - scale).astype(x.dtype)
+    gates = _input_products(x, w_ih[order], None if b_ih is None else b_ih[order],
+                            None if b_hh is None else b_hh[order], scale)
+    w_t = np.ascontiguousarray((w_hh[order] * scale[:, None]).T)
+    c, tc, y = (np.empty((x.shape[0], hid), dtype=x.dtype) for _ in range(3))
+    starts = np.array([lo for lo, _ in sched.steps], dtype=np.int64)
+    _lstm_gates.forward_loop(parts, bounds, gates, w_t, h0, c0, y, c, tc, scale, shift, starts)
     return y, gates, c, tc
 
 
-def _lstm_backward(dy, dhn, dcn, x, h0, c0, w_ih, w_hh, w_hr, y, gates, c, tc, sched, need):
+def _lstm_backward(dy, dhn, dcn, x, h0, c0, w_ih, w_hh, w_hr, y, gates, c, tc, sched, need, parts):
+    if parts:
+        return _lstm_loop_backward(dy, dhn, dcn, x, h0, c0, w_ih, w_hh, y, gates, c, tc, sched, need, parts)
     hid = w_ih.shape[0] // 4
     tables = _lstm_gates.derivative_tables(gates, tc, _lstm_gates.fused(gates.dtype))
     dgates = np.empty_like(gates)
@@ -301,6 +324,24 @@ def _lstm_backward(dy, dhn, dcn, x, h0, c0, w_ih, w_hh, w_hr, y, gates, c, tc, s
     if w_hr is not None and need[7]:
         dw_hr = parallel.matmul(dh_all.T, tc * gates[:, 3 * hid:])  # o ⊙ tanh c, the projected vector
     return grads + (dh, dc, dw_hr)
+
+
+def _lstm_loop_backward(dy, dhn, dcn, x, h0, c0, w_ih, w_hh, y, gates, c, tc, sched, need, parts):
+    """``_lstm_backward`` of ``_lstm_loop_forward``'s blocked gates, compiled: the time loop on one
+    thread, the weight gradients of each finished block of steps on a second, then dx on both;
+    the weight gradients' rows put back in PyTorch's order."""
+    hid = w_ih.shape[0] // 4
+    order, bounds = _lstm_gates.blocked_order(hid, parts)
+    dh, dc = dhn.copy(), dcn.copy()
+    starts = np.array([lo for lo, _ in sched.steps], dtype=np.int64)
+    blocks = np.array([(min(ks), lo, hi) for ks, lo, hi in _blocks_backward(sched)], dtype=np.int64)
+    h_prev = _all_previous(y, h0, sched) if need[4] else y[:0]
+    _, dx, dw_ih, dw_hh, db = _lstm_gates.backward_loop(
+        min(parallel.gang_width(), 2), bounds, blocks, dy, gates, tc, c, c0, np.ascontiguousarray(w_hh[order]),
+        dh, dc, starts, x, h_prev, np.ascontiguousarray(w_ih[order]), (need[0], need[3], need[4], need[5] or need[6]))
+    unblock = np.argsort(order)
+    dw_ih, dw_hh, db = (None if a is None else a[unblock] for a in (dw_ih, dw_hh, db))
+    return (dx, dw_ih, dw_hh, db if need[5] else None, db.copy() if need[6] else None, dh, dc, None)
 
 
 # ---- GRU ---------------------------------------------------------------------------------------
@@ -448,7 +489,7 @@ class RecurrentLayer(Function):
             bi = bh = None
         saved = ()
         if mode == "LSTM":
-            y, gates, c, tc = _lstm_forward(xa, h0a, c0a, wi, wh, bi, bh, wr, sched)
+            y, gates, c, tc, ctx.gate_parts = _lstm_forward(xa, h0a, c0a, wi, wh, bi, bh, wr, sched)
             outs = (y, _final(y, sched, h0a), _final(c, sched, c0a))
             saved = (gates, c, tc)
         elif mode == "GRU":
@@ -489,7 +530,7 @@ class RecurrentLayer(Function):
         if ctx.mode == "LSTM":
             gates, c, tc = saved[9:]
             dx, dwi, dwh, dbi, dbh, dh0, dc0, dwr = _lstm_backward(
-                dy, dhn, dcn, x, h0, c0, w_ih, w_hh, w_hr, y, gates, c, tc, sched, need)
+                dy, dhn, dcn, x, h0, c0, w_ih, w_hh, w_hr, y, gates, c, tc, sched, need, ctx.gate_parts)
         elif ctx.mode == "GRU":
             gi, gh = saved[9:]
             dx, dwi, dwh, dbi, dbh, dh0 = _gru_backward(dy, dhn, x, h0, w_ih, w_hh, y, gi, gh, sched, need)
