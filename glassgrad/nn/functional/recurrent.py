@@ -8,8 +8,10 @@ the way cuDNN does it:
   activations, iterative, memory linear in the sequence length; while the loop goes on, a second
   thread turns each finished block of rows into weight gradients (``_through_time``).
 
-The loops run in the calling thread: a step's GEMM is too small to split over threads without the
-hand-offs eating the gain (and on a loaded machine each hand-off waits for a core).
+The NumPy loops run in the calling thread: a step's GEMM is too small to hand to another thread
+and back (waking a thread costs about half a step). The LSTM's float32 loop over a full batch runs
+compiled instead (``_lstm_gates.forward_loop``/``backward_loop``): no Python between the steps, its
+threads meeting at a spinning barrier, so the forward splits each step over the threads.
 * ``backward`` (used under ``create_graph=True``): runs the cell step by step in glassgrad ops from
   the saved inputs and differentiates that, so gradients of any order work.
 
