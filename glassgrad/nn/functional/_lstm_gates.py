@@ -145,12 +145,18 @@ def _run(kernel, parts, *args):
     parallel.gang(parts, part)
 
 
-def forward_loop(parts, bounds, gates, w_t, h0, c0, y, c, tc, scale, shift, starts):
-    """The forward time loop of a full batch (blocked layout): ``gates`` (N, 4H) the input
-    products becomes the activations; writes y, c, tc (N, H). ``w_t`` (H, 4H): the scaled hidden
-    weights, transposed; ``starts``: the first row of each step, in the order the steps run."""
-    tmp = np.empty((h0.shape[0], gates.shape[1]), dtype=gates.dtype)
-    _run(_numba().forward_loop, parts, bounds, gates, w_t, h0, c0, y, c, tc, tmp, scale, shift, starts)
+def forward_loop(parts, bounds, x, w_ih_t, bias, w_t, h0, c0, scale, shift, starts):
+    """The forward time loop of a full batch (blocked layout), the input products of each step
+    included: returns the gate activations (N, 4H), y, c and tanh c (N, H). ``w_ih_t`` (I, 4H),
+    ``w_t`` (H, 4H): the scaled weights, transposed; ``bias`` (4H): the scaled biases' sum;
+    ``starts``: the first row of each step, in the order the steps run."""
+    dt, (batch, hid) = x.dtype, h0.shape
+    gates = np.empty((x.shape[0], 4 * hid), dtype=dt)
+    y, c, tc = (np.empty((x.shape[0], hid), dtype=dt) for _ in range(3))
+    tmp = np.empty((batch, 4 * hid), dtype=dt)
+    _run(_numba().forward_loop, parts, bounds, x, w_ih_t, bias, w_t, h0, c0, gates, y, c, tc, tmp, scale, shift,
+         starts)
+    return gates, y, c, tc
 
 
 def backward_loop(parts, bounds, blocks, dy, gates, tc, c, c0, w_hh, dh, dc, starts, x, h_prev, w_ih, need):

@@ -108,22 +108,28 @@ def backward(dm, g, tc, c_prev, dc, d):
 # step before (the GEMMs mix them), so the parts meet in ``arrive`` once per step.
 
 @_jit
-def forward_loop(part, parts, bounds, gates, w_t, h0, c0, y, c, tc, tmp, scale, shift, starts, flags, sgemm, yield_):
+def forward_loop(part, parts, bounds, x, w_ih_t, bias, w_t, h0, c0, gates, y, c, tc, tmp, scale, shift, starts,
+                 flags, sgemm, yield_):
     """Forward over every step (rows ``starts[s]:starts[s] + B`` of step s, in the order they run)
-    for the units of ``part``: tmp = h_prev @ w_t (this part's columns; w_t (H, 4H) the scaled
-    hidden weights, blocked), then ``forward_row`` on this part's columns of every row."""
+    for the units of ``part``, on its gate columns: gates = x_step @ w_ih_t, tmp = bias +
+    h_prev @ w_t (w_ih_t (I, 4H), w_t (H, 4H) and bias (4H): scaled and blocked), then
+    ``forward_row`` on every row."""
     u0, u1 = bounds[part], bounds[part + 1]
     g0, g1 = 4 * u0, 4 * u1
     batch, hid = h0.shape
-    n4 = 4 * hid
+    n4, n_in = 4 * hid, x.shape[1]
     for s in range(starts.shape[0]):
         lo = starts[s]
         if s == 0:
             h_prev, c_prev = h0, c0
         else:
             h_prev, c_prev = y[starts[s - 1]:starts[s - 1] + batch], c[starts[s - 1]:starts[s - 1] + batch]
+        sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, batch, g1 - g0, n_in, _ONE, x[lo:].ctypes.data, n_in,
+              w_ih_t[:, g0:].ctypes.data, n4, _ZERO, gates[lo:, g0:].ctypes.data, n4)
+        for r in range(batch):
+            tmp[r][g0:g1] = bias[g0:g1]
         sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, batch, g1 - g0, hid, _ONE, h_prev.ctypes.data, hid,
-              w_t[:, g0:].ctypes.data, n4, _ZERO, tmp[:, g0:].ctypes.data, n4)
+              w_t[:, g0:].ctypes.data, n4, _ONE, tmp[:, g0:].ctypes.data, n4)
         for r in range(batch):
             row = lo + r
             forward_row(gates[row][g0:g1], tmp[r][g0:g1], c_prev[r][u0:u1], c[row][u0:u1], tc[row][u0:u1],

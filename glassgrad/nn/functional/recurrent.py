@@ -287,17 +287,16 @@ def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched):
 
 
 def _lstm_loop_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, sched, parts):
-    """``_lstm_forward`` of a full batch by the compiled loop on ``parts`` threads."""
+    """``_lstm_forward`` of a full batch by the compiled loop on ``parts`` threads (the input
+    products of each step in the loop: no pass over all of them first)."""
     hid = w_ih.shape[0] // 4
     order, bounds = _lstm_gates.blocked_order(hid, parts)
     scale = _gate_scale(4, hid, x.dtype, (0, 1, 3))[order]
     shift = (1 - scale).astype(x.dtype)
-    gates = _input_products(x, w_ih[order], None if b_ih is None else b_ih[order],
-                            None if b_hh is None else b_hh[order], scale)
-    w_t = np.ascontiguousarray((w_hh[order] * scale[:, None]).T)
-    c, tc, y = (np.empty((x.shape[0], hid), dtype=x.dtype) for _ in range(3))
+    bias = (b_ih + b_hh)[order] * scale if b_ih is not None else np.zeros_like(scale)
+    w_ih_t, w_t = (np.ascontiguousarray((w[order] * scale[:, None]).T) for w in (w_ih, w_hh))
     starts = np.array([lo for lo, _ in sched.steps], dtype=np.int64)
-    _lstm_gates.forward_loop(parts, bounds, gates, w_t, h0, c0, y, c, tc, scale, shift, starts)
+    gates, y, c, tc = _lstm_gates.forward_loop(parts, bounds, x, w_ih_t, bias, w_t, h0, c0, scale, shift, starts)
     return y, gates, c, tc
 
 
